@@ -1,0 +1,47 @@
+/*
+ * tern: a complete mail server in one binary.
+ *
+ * main parses the global flags (-config, -pedantic), then hands the remaining
+ * arguments to the matching subcommand (see cmd/cmd.h).
+ */
+#include "cmd/cmd.h"
+#include "cmd/flags.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int cmd_overview_usage(void);
+
+int main(int argc, char **argv)
+{
+	struct cmd_env env = {0};
+	env.config_path = getenv("TERNCONF");
+	if (!env.config_path || !env.config_path[0])
+		env.config_path = getenv("MOXCONF");
+	if (!env.config_path || !env.config_path[0])
+		env.config_path = CMD_DEFAULT_CONFIG;
+
+	struct flagset fs = {0};
+	flags_string(&fs, "config", &env.config_path,
+		     "configuration file, other config files are looked up in the same directory");
+	flags_bool(&fs, "pedantic", &env.pedantic,
+		   "protocol violations result in errors instead of accepting/working around them");
+	struct error err;
+	int first = flags_parse(&fs, argc - 1, argv + 1, &err);
+	if (first < 0) {
+		fprintf(stderr, "tern: %s\n", err.msg);
+		return cmd_overview_usage();
+	}
+	int rest = argc - 1 - first;
+	char **args = argv + 1 + first;
+	if (rest == 0)
+		return cmd_overview_usage();
+
+	int consumed;
+	const struct command *c = cmd_find(rest, args, &consumed);
+	if (!c) {
+		fprintf(stderr, "tern: unknown command \"%s\"\n", args[0]);
+		return cmd_overview_usage();
+	}
+	return c->run(&env, rest - consumed, args + consumed);
+}
