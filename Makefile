@@ -50,7 +50,8 @@ tern: build/release/tern
 	cp $< $@
 
 build/release/tern: build/release/src/main.o build/release/libtern.a
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	$(Q)$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # A file per object list that changes only when the list does, so removing a source
 # file relinks what contained it.
@@ -65,7 +66,8 @@ OBJLIST_fuzz_lib = $(FUZZ_OBJS)
 FORCE:
 
 build/release/libtern.a: $(REL_OBJS) build/release/lib.list
-	rm -f $@ && ar rcs $@ $(filter %.o,$^)
+	@echo "AR $@"
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 build/release/%.o: %.c
 	@mkdir -p $(@D)
@@ -73,10 +75,12 @@ build/release/%.o: %.c
 	$(Q)$(CC) $(RELEASE_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build/asan/tern: build/asan/src/main.o build/asan/libtern.a
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/asan/libtern.a: $(ASAN_OBJS) build/asan/lib.list
-	rm -f $@ && ar rcs $@ $(filter %.o,$^)
+	@echo "AR $@"
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 build/asan/%.o: %.c
 	@mkdir -p $(@D)
@@ -84,11 +88,13 @@ build/asan/%.o: %.c
 	$(Q)$(CC) $(ASAN_CFLAGS) $(PKG_CFLAGS) -Itests -c -o $@ $<
 
 build/asan/unit-tests: $(UNIT_OBJS) build/asan/libtern.a build/asan/unit.list
-	$(CC) $(ASAN_CFLAGS) -o $@ $(filter-out %.list,$^) $(PKG_LIBS) -lcriterion
+	@echo "LD $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $(filter-out %.list,$^) $(PKG_LIBS) -lcriterion
 
 build/asan/tools/%: build/asan/tests/tools/%.o build/asan/libtern.a
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:
 	@scripts/deps.sh
@@ -112,7 +118,8 @@ localserve:
 	./tern localserve
 
 # libFuzzer targets: the library is rebuilt with clang and coverage instrumentation.
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc -g -O1 -fno-omit-frame-pointer \
+# Same warnings as the gcc builds: this is also how `make check` proves clang builds tern.
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc $(WARN) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -DTERN_FUZZ=1 -MMD -MP
 
 fuzz: $(FUZZERS)
@@ -123,16 +130,18 @@ build/fuzz/%.o: %.c
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build/fuzz/libtern.a: $(FUZZ_OBJS) build/fuzz/lib.list
-	rm -f $@ && ar rcs $@ $(filter %.o,$^)
+	@echo "AR $@"
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 build/fuzz/%: build/fuzz/fuzz/%.o build/fuzz/libtern.a
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 lint:
 	@scripts/deps.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -Isrc --suppress=missingIncludeSystem \
-		src tests/tools fuzz
+		$(wildcard src tests/tools fuzz)
 
 fmt:
 	clang-format -i $(SRCS) $(shell find src tests fuzz -name '*.h') $(UNIT_SRCS) $(TOOL_SRCS) $(FUZZ_SRCS)

@@ -40,7 +40,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *arena_memdup0(struct arena *a, const void *p, size_t n);
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap);
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 struct arena_mark arena_mark(const struct arena *a);
 void arena_rewind(struct arena *a, struct arena_mark m);

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void format_into(char *dst, size_t cap, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void format_into(char *dst, size_t cap,
+							      const char *fmt, va_list ap)
 {
 	int n = vsnprintf(dst, cap, fmt, ap);
 	if (n < 0)

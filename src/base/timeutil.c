@@ -101,7 +101,7 @@ static int fmt_frac(char *out, size_t cap, uint64_t v, int prec, const char *uni
 	if (fp == 0)
 		return snprintf(out, cap, "%" PRIu64 "%s", ip, unit);
 	/* prec digits with leading zeros, then trailing zeros dropped. */
-	char frac[24];
+	char frac[24] = {0};
 	for (int i = prec - 1; i >= 0; i--) {
 		frac[i] = (char)('0' + fp % 10);
 		fp /= 10;
