@@ -204,10 +204,11 @@ struct ctl_server *ctl_listen(const char *path, struct error *err)
 		error_errno(err, errno, "ctl: socket");
 		return NULL;
 	}
+	/* umask closes the window between bind and chmod; ctl_listen runs before threads exist. */
 	mode_t old = umask(077);
 	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
-	if (rc < 0 || listen(fd, 16) < 0) {
+	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
 		error_errno(err, errno, "ctl: listen on %s", path);
 		close(fd);
 		return NULL;
