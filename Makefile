@@ -13,10 +13,13 @@ Q = $(if $(V),,@)
 CLANG ?= clang
 PYTHON ?= /usr/bin/python3
 
-PKGS = openssl sqlite3 libunbound libcurl jansson expat zlib libsodium libutf8proc libidn2
+# libunbound is linked without pkg-config: its .pc names libevent/nettle as private
+# requirements, which pkg-config insists on even for dynamic linking.
+PKGS = openssl sqlite3 libcurl jansson expat zlib libsodium libutf8proc libidn2
 # Recursive (=) so pkg-config runs only when a recipe needs it, after scripts/deps.sh.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# A failing pkg-config stops the build instead of silently dropping flags.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) || echo PKG_CONFIG_FAILED)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) || echo PKG_CONFIG_FAILED) -lunbound -lpthread -lm
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla -Wundef -Wcast-qual -Wno-unused-parameter

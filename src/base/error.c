@@ -97,6 +97,7 @@ const char *error_kind_name(enum error_kind kind)
 	case ERR_PERMISSION: return "permission";
 	case ERR_TIMEOUT: return "timeout";
 	case ERR_CLOSED: return "closed";
+	case ERR_SHUTDOWN: return "shutdown";
 	case ERR_INTERNAL: return "internal";
 	}
 	return "unknown";

@@ -24,6 +24,7 @@ enum error_kind {
 	ERR_PERMISSION, /* not allowed */
 	ERR_TIMEOUT,	/* a deadline passed */
 	ERR_CLOSED,	/* the peer went away */
+	ERR_SHUTDOWN,	/* the server is shutting down; say goodbye and end */
 	ERR_INTERNAL,	/* a bug or an impossible state */
 };
 
