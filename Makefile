@@ -23,7 +23,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) || echo PKG_CONFIG_FAILED) -lunboun
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla -Wundef -Wcast-qual -Wno-unused-parameter
-BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc $(WARN) -fstack-protector-strong \
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc $(WARN) -fstack-protector-strong -fno-strict-aliasing \
 	-D_FORTIFY_SOURCE=2 -MMD -MP
 RELEASE_CFLAGS = $(BASE_CFLAGS) -O2 -g
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -122,7 +122,7 @@ localserve:
 
 # libFuzzer targets: the library is rebuilt with clang and coverage instrumentation.
 # Same warnings as the gcc builds: this is also how `make check` proves clang builds tern.
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc $(WARN) -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Isrc $(WARN) -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fsanitize=fuzzer-no-link,address,undefined -DTERN_FUZZ=1 -MMD -MP
 
 fuzz: $(FUZZERS)

@@ -90,7 +90,7 @@ run_fuzz() {
 		work="$logdir/fuzz-$name"
 		rm -rf "$work" && mkdir -p "$work"
 		[ -d "$corpus" ] && cp -r "$corpus/." "$work/"
-		if "$fz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
+		if "$fz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 			-artifact_prefix="$logdir/fuzz-$name-" "$work" >"$logdir/fuzz-$name.log" 2>&1; then
 			echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: [0-9]+' "$logdir/fuzz-$name.log" | grep -oE '[0-9]+' || echo '?') runs)"
 			passed=$((passed + 1))
