@@ -371,6 +371,14 @@ struct cfg_static {
 
 extern const struct sch_type cfg_static_type;
 
+/*
+ * Checks s (bound from c->file with line map c->lines) as mox does, and fills
+ * in the derived fields, allocating in c->a. Relative paths are resolved
+ * against c->config_dir; files that must exist are opened for reading. Stops
+ * at the first problem: false with c->err set to "file:line: message".
+ */
+bool cfg_static_check(struct cfg_static *s, struct cfg_check *c);
+
 /* The listener or transport named name, or NULL. */
 const struct cfg_listener *cfg_static_listener(const struct cfg_static *s, const char *name);
 const struct cfg_transport *cfg_static_transport(const struct cfg_static *s, const char *name);
