@@ -8,6 +8,7 @@
  */
 #include "config/static.h"
 
+#include "base/address.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/str.h"
@@ -367,8 +368,11 @@ static bool check_acme(struct cfg_static *s, struct cfg_check *c)
 			return cfg_fail(c, &s->acme, "%s: empty (nil) provider", what);
 		if (!check_acme_url(c, &a->directory_url, what, a->directory_url))
 			return false;
-		if (!a->contact_email[0])
-			return cfg_fail(c, &a->contact_email, "%s: ContactEmail is empty", what);
+		struct address contact;
+		struct error e;
+		if (!address_parse_cstr(a->contact_email, 0, &contact, &e))
+			return cfg_fail(c, &a->contact_email, "%s: invalid ContactEmail \"%s\": %s",
+					what, a->contact_email, e.msg);
 		if (a->renew_before < 0)
 			return cfg_fail(c, &a->renew_before, "%s: RenewBefore cannot be negative",
 					what);
@@ -794,9 +798,23 @@ static bool check_host_tlsrpt(struct cfg_static *s, struct cfg_check *c)
 		return cfg_fail(c, &t->account, "HostTLSRPT: Account is empty");
 	if (!check_mailbox(c, &t->mailbox, "HostTLSRPT", t->mailbox, false))
 		return false;
-	if (!t->localpart[0])
-		return cfg_fail(c, &t->localpart, "HostTLSRPT: Localpart is empty");
-	t->localpart_parsed = t->localpart;
+	char lp[ADDRESS_LOCALPART_MAX + 1];
+	struct error e;
+	if (!address_localpart_parse(str_from(t->localpart), 0, lp, &e))
+		return cfg_fail(c, &t->localpart, "HostTLSRPT: invalid Localpart \"%s\": %s",
+				t->localpart, e.msg);
+	/* As mox: like DMARC report addresses, kept ASCII so every reporter can send to it. */
+	if (utf8_has_nonascii(lp, strlen(lp)))
+		return cfg_fail(c, &t->localpart,
+				"HostTLSRPT: Localpart \"%s\" must be ASCII, so every reporter can "
+				"send to it",
+				t->localpart);
+	/* Messages to postmaster go to the Postmaster destination, never to TLS reports. */
+	if (address_localpart_is_postmaster(lp))
+		return cfg_fail(c, &t->localpart,
+				"HostTLSRPT: Localpart cannot be postmaster, which is delivered to "
+				"Postmaster");
+	t->localpart_parsed = arena_strdup(c->a, lp);
 	return true;
 }
 

@@ -366,6 +366,16 @@ Test(config_static, defaults)
 	cr_assert_eq(s.transports.v[4].submission->host_domain.ascii[0], 's');
 }
 
+Test(config_static, host_tlsrpt_localpart_is_decoded)
+{
+	struct cfg_static s;
+	expect_ok(BASE "HostTLSRPT:\n\tAccount: mjl\n\tMailbox: TLSRPT\n"
+		       "\tLocalpart: \"tls reports\"\n",
+		  &s);
+	cr_assert_str_eq(s.host_tlsrpt->localpart_parsed, "tls reports");
+	cr_assert_str_eq(s.host_tlsrpt->localpart, "\"tls reports\"", "configured value kept");
+}
+
 Test(config_static, default_mailboxes_get_roles_by_name)
 {
 	struct cfg_static s;
@@ -487,7 +497,11 @@ Test(config_static, acme_rules)
 		    "x.conf:13: ACME provider le: DirectoryURL \"https://acme.example:99999/dir\" "
 		    "has an invalid port");
 	expect_fail(ACME_HEAD "\t\tDirectoryURL: https://acme.example/dir\n\t\tContactEmail:\n",
-		    "x.conf:14: ACME provider le: ContactEmail is empty");
+		    "x.conf:14: ACME provider le: invalid ContactEmail \"\": empty address");
+	expect_fail(ACME_HEAD "\t\tDirectoryURL: https://acme.example/dir\n"
+			      "\t\tContactEmail: admin.example.com\n",
+		    "x.conf:14: ACME provider le: invalid ContactEmail \"admin.example.com\": "
+		    "missing @domain");
 	expect_fail(ACME_HEAD "\t\tDirectoryURL: https://acme.example/dir\n"
 			      "\t\tContactEmail: a@example.com\n\t\tRenewBefore: -1h\n",
 		    "x.conf:15: ACME provider le: RenewBefore cannot be negative");
@@ -690,7 +704,19 @@ Test(config_static, postmaster_and_tlsrpt_rules)
 			 "\tLocalpart: tlsreports\n",
 		    "x.conf:13: HostTLSRPT: mailbox name \"TLS\x01RPT\" is not valid UTF-8 text");
 	expect_fail(BASE "HostTLSRPT:\n\tAccount: mjl\n\tMailbox: TLSRPT\n\tLocalpart:\n",
-		    "x.conf:14: HostTLSRPT: Localpart is empty");
+		    "x.conf:14: HostTLSRPT: invalid Localpart \"\": empty localpart");
+	expect_fail(BASE
+		    "HostTLSRPT:\n\tAccount: mjl\n\tMailbox: TLSRPT\n\tLocalpart: tls reports\n",
+		    "x.conf:14: HostTLSRPT: invalid Localpart \"tls reports\": invalid character "
+		    "0x20 in localpart");
+	expect_fail(BASE
+		    "HostTLSRPT:\n\tAccount: mjl\n\tMailbox: TLSRPT\n\tLocalpart: PostMaster\n",
+		    "x.conf:14: HostTLSRPT: Localpart cannot be postmaster, which is delivered to "
+		    "Postmaster");
+	expect_fail(BASE "HostTLSRPT:\n\tAccount: mjl\n\tMailbox: TLSRPT\n"
+			 "\tLocalpart: rapports-tls-\xc3\xa9\n",
+		    "x.conf:14: HostTLSRPT: Localpart \"rapports-tls-\xc3\xa9\" must be ASCII, so "
+		    "every reporter can send to it");
 }
 
 Test(config_static, mailbox_rules)
