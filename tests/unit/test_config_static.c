@@ -432,6 +432,17 @@ Test(config_static, web_services_share_ports)
 		  &s);
 }
 
+Test(config_static, top_level_list_items_are_refused)
+{
+	struct cfg_static s;
+	memset(&s, 0, sizeof s);
+	struct error err;
+	const char *text = "# comment\n- Lists\n";
+	cr_assert_not(sch_load(text, strlen(text), "x.conf", &cfg_static_type, &s, &a, NULL, &err));
+	cr_assert_str_eq(err.msg,
+			 "x.conf:2: expected fields (\"Key: value\") at the top level, not list items");
+}
+
 /* One failing case per rule, with the exact message and line. */
 
 Test(config_static, top_level_rules)
