@@ -223,6 +223,19 @@ Test(config_static, write_load_write_is_stable)
 	cr_assert(strstr(w, "\t\tFirstTimeSenderDelay: 0s\n"), "explicit 0s is kept:\n%s", w);
 }
 
+Test(config_static, present_but_empty_sections_are_written)
+{
+	struct cfg_static s, s2;
+	expect_ok(BASE "InitialMailboxes:\n\tSpecialUse:\n\t\tSent:\n", &s);
+	cr_assert_not_null(s.initial_mailboxes);
+	cr_assert_eq(s.initial_mailbox_list.n, 5, "empty: the default mailboxes");
+	char *w = write_static(&s);
+	cr_assert(strstr(w, "\nInitialMailboxes:\n\tSpecialUse:\n\t\tSent:\n"), "%s", w);
+	expect_ok(w, &s2);
+	cr_assert_not_null(s2.initial_mailboxes);
+	cr_assert_str_eq(write_static(&s2), w);
+}
+
 Test(config_static, full_config_values_and_derived)
 {
 	struct cfg_static s;
@@ -439,8 +452,8 @@ Test(config_static, top_level_list_items_are_refused)
 	struct error err;
 	const char *text = "# comment\n- Lists\n";
 	cr_assert_not(sch_load(text, strlen(text), "x.conf", &cfg_static_type, &s, &a, NULL, &err));
-	cr_assert_str_eq(err.msg,
-			 "x.conf:2: expected fields (\"Key: value\") at the top level, not list items");
+	cr_assert_str_eq(
+	    err.msg, "x.conf:2: expected fields (\"Key: value\") at the top level, not list items");
 }
 
 /* One failing case per rule, with the exact message and line. */
