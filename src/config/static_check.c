@@ -170,6 +170,28 @@ static bool has_control(const char *s)
 }
 
 /*
+ * Names of listeners, ACME providers, transports and packages end up in logs,
+ * metrics and commands: no control characters. They are shown escaped.
+ */
+static bool check_name(struct cfg_check *c, const void *at, const void *section, const char *what,
+		       const char *name)
+{
+	if (!has_control(name))
+		return true;
+	struct buf b = BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else
+			buf_putc(&b, (char)*p);
+	char *shown = arena_strdup(c->a, buf_cstr(&b));
+	buf_free(&b);
+	/* A "nil" entry has no line of its own: point at the section then. */
+	return cfg_fail(c, sch_lines_get(c->lines, at) ? at : section,
+			"%s name \"%s\" has a control character", what, shown);
+}
+
+/*
  * A mailbox name from this file: valid UTF-8 without control characters, in
  * Unicode NFC (mox refuses other forms, which would not match what clients
  * send), and for mailboxes created in new accounts not Inbox (always created)
@@ -215,6 +237,9 @@ static bool check_levels(struct cfg_static *s, struct cfg_check *c)
 	for (size_t i = 0; i < s->package_log_levels.n; i++) {
 		struct cfg_static_pkg_level *pl = LIST_PUSH(c->a, &s->package_levels);
 		pl->pkg = s->package_log_levels.keys[i];
+		if (!check_name(c, &s->package_log_levels.v[i], &s->package_log_levels, "package",
+				pl->pkg))
+			return false;
 		const char *v = s->package_log_levels.v[i];
 		if (!log_level_parse(v, &pl->level))
 			return cfg_fail(
@@ -363,6 +388,8 @@ static bool check_acme(struct cfg_static *s, struct cfg_check *c)
 	for (size_t i = 0; i < s->acme.n; i++) {
 		struct cfg_acme *a = &s->acme.v[i];
 		a->name = s->acme.keys[i];
+		if (!check_name(c, a, &s->acme, "ACME provider", a->name))
+			return false;
 		const char *what = arena_sprintf(c->a, "ACME provider %s", a->name);
 		if (!sch_lines_get(c->lines, a) && !a->directory_url[0])
 			return cfg_fail(c, &s->acme, "%s: empty (nil) provider", what);
@@ -769,6 +796,9 @@ static bool check_listeners(struct cfg_static *s, struct cfg_check *c)
 		return cfg_fail(c, &s->listeners, "Listeners: at least one listener is needed");
 	for (size_t i = 0; i < s->listeners.n; i++) {
 		s->listeners.v[i].name = s->listeners.keys[i];
+		if (!check_name(c, &s->listeners.v[i], &s->listeners, "listener",
+				s->listeners.v[i].name))
+			return false;
 		if (!check_listener(s, c, &s->listeners.v[i]))
 			return false;
 	}
@@ -1070,6 +1100,9 @@ static bool check_transports(struct cfg_static *s, struct cfg_check *c)
 {
 	for (size_t i = 0; i < s->transports.n; i++) {
 		s->transports.v[i].name = s->transports.keys[i];
+		if (!check_name(c, &s->transports.v[i], &s->transports, "transport",
+				s->transports.v[i].name))
+			return false;
 		if (!check_transport(c, &s->transports.v[i]))
 			return false;
 	}

@@ -488,6 +488,12 @@ Test(config_static, top_level_rules)
 	    "x.conf:3: Hostname: write \"Mail.Example.com\" as \"mail.example.com\"");
 	expect_fail(BASE "QuotaMessageSize: -1\n",
 		    "x.conf:11: QuotaMessageSize cannot be negative");
+	expect_fail(BASE "\tl\x01x:\n\t\tIPs:\n\t\t\t- 127.0.0.2\n",
+		    "x.conf:11: listener name \"l\\x01x\" has a control character");
+	expect_fail(BASE "Transports:\n\tt\x7f: nil\n",
+		    "x.conf:11: transport name \"t\\x7f\" has a control character");
+	expect_fail(BASE "PackageLogLevels:\n\tsmtp\x02: info\n",
+		    "x.conf:12: package name \"smtp\\x02\" has a control character");
 }
 
 Test(config_static, tls_ca_rules)
