@@ -156,7 +156,7 @@ struct cfg_listener_web {
 
 	/* derived */
 	int port_effective;
-	const char *path_effective; /* starts and ends with "/" */
+	const char *path_effective; /* starts and ends with "/"; NULL when not enabled */
 };
 
 /* Metrics and pprof. */
