@@ -217,6 +217,10 @@ static bool write_struct(struct writer *w, const struct sch_type *t, const void 
 	for (size_t i = 0; i < t->nfields; i++)
 		if (is_scalar(t->fields[i].type))
 			return write_field(w, &t->fields[i], v, depth);
+	/* Or else the first embedded struct, which writes a line of its own the same way. */
+	for (size_t i = 0; i < t->nfields; i++)
+		if (t->fields[i].type->kind == SCH_STRUCT)
+			return write_field(w, &t->fields[i], v, depth);
 	return bad(w, "an empty value of this kind cannot be written");
 }
 

@@ -340,6 +340,10 @@ bool sch_bind(const struct sconf_node *node, const struct sch_type *t, void *out
 	      struct arena *a, const char *file, struct sch_lines *lines, struct error *err)
 {
 	struct binder b = {a, file, lines, err};
+	/* Nested blocks are checked by want_block; the top level has no key to check it at. */
+	if (node->items)
+		return fail(&b, node->child,
+			    "expected fields (\"Key: value\") at the top level, not list items");
 	if (!bind_struct(&b, node, t, out))
 		return false;
 	fill_strings(t, out);
