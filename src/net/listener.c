@@ -240,7 +240,6 @@ static bool spawn(struct conn_start *cs, struct error *err)
 {
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, NET_THREAD_STACK);
 	pthread_t th;
 	int e = pthread_create(&th, &attr, conn_main, cs);
@@ -264,7 +263,7 @@ static void dispatch(struct listener *l, int fd, const struct sockaddr_storage *
 	net_conn_thread_enter(); /* before the thread exists, so no wait can miss it */
 	if (spawn(cs, &err))
 		return;
-	net_conn_thread_exit();
+	net_conn_thread_abandon();
 	log_error(&l->lg, "connection dropped", LS("listener", l->name), LE(&err));
 	close(fd);
 	if (l->limits)

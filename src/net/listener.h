@@ -13,7 +13,8 @@
  * refused connection gets the refusal line (plaintext listeners only; for
  * implicit TLS it is just closed) and a log line with the reason, from the
  * accept thread, without a thread of its own. An accepted one runs on a new
- * detached thread with a stack of NET_THREAD_STACK bytes: implicit TLS
+ * thread with a stack of NET_THREAD_STACK bytes (see shutdown.h for how
+ * threads are counted and joined): implicit TLS
  * listeners do the handshake first (bounded by handshake_timeout_ms), then
  * serve(c, arg) runs; when it returns, the connection is closed and freed
  * and its limits released. serve must not free c.

@@ -18,10 +18,16 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int shutdown_efd = -1;
 static atomic_bool shutting_down;
 
-/* Connection thread count; the condition variable uses the monotonic clock. */
+/*
+ * Connection thread count; the condition variable uses the monotonic clock.
+ * Ending threads join each other in a chain (see net_conn_thread_exit), so at
+ * most one ended thread is not yet joined: last_ended.
+ */
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t threads_done;
 static size_t threads_running;
+static pthread_t last_ended;
+static bool have_last_ended;
 
 static void init_once(void)
 {
@@ -69,7 +75,29 @@ void net_conn_thread_enter(void)
 	pthread_mutex_unlock(&threads_lock);
 }
 
+/*
+ * Each ending thread joins the one that ended before it, and the last one is
+ * joined by net_shutdown_wait. A thread has not really ended until its
+ * thread-local destructors ran (OpenSSL frees per-thread state there); the
+ * joins make sure of that before the process exits, and keep at most one
+ * ended thread's stack around while the server runs.
+ */
 void net_conn_thread_exit(void)
+{
+	pthread_mutex_lock(&threads_lock);
+	pthread_t prev = last_ended;
+	bool join_prev = have_last_ended;
+	last_ended = pthread_self();
+	have_last_ended = true;
+	threads_running--;
+	if (threads_running == 0)
+		pthread_cond_broadcast(&threads_done);
+	pthread_mutex_unlock(&threads_lock);
+	if (join_prev)
+		pthread_join(prev, NULL);
+}
+
+void net_conn_thread_abandon(void)
 {
 	pthread_mutex_lock(&threads_lock);
 	threads_running--;
@@ -103,6 +131,12 @@ size_t net_shutdown_wait(int timeout_ms)
 			break;
 	}
 	size_t n = threads_running;
+	pthread_t last = last_ended;
+	bool join_last = n == 0 && have_last_ended;
+	if (join_last)
+		have_last_ended = false;
 	pthread_mutex_unlock(&threads_lock);
+	if (join_last)
+		pthread_join(last, NULL);
 	return n;
 }

@@ -11,6 +11,9 @@
  * Connection threads are counted exactly: the listener counts a thread before
  * creating it and the thread uncounts itself as its very last step, so
  * net_shutdown_wait() returns 0 only when no connection code can run anymore.
+ * Ended threads are joined (each by the next one to end, the last by
+ * net_shutdown_wait), so their thread-local destructors have run before the
+ * process exits and at most one ended thread awaits joining at any time.
  *
  * The eventfd is created on first use; failing to create it (no descriptors at
  * startup) aborts, like running out of memory. Creating it also sets SIGPIPE
@@ -43,8 +46,14 @@ size_t net_shutdown_wait(int timeout_ms);
 /* Number of connection threads running now. */
 size_t net_conn_threads(void);
 
-/* For listener.c: count a thread before creating it, uncount as its last step. */
+/*
+ * For listener.c: count a thread before creating it; the thread uncounts
+ * itself with net_conn_thread_exit as its very last call (it is then joined
+ * by the next thread that ends, or by net_shutdown_wait, so threads must be
+ * created joinable). When creating the thread failed, uncount with abandon.
+ */
 void net_conn_thread_enter(void);
 void net_conn_thread_exit(void);
+void net_conn_thread_abandon(void);
 
 #endif
