@@ -8,10 +8,11 @@
  * nothing is consumed; conn_skip_line then discards through the next line
  * end, so the protocol can answer "line too long" and carry on. Returned
  * lines and chunks point into the connection's buffer and stay valid until
- * the next read call. conn_read_exact fills a caller's buffer (literals,
- * BDAT); conn_read_some hands out what arrived, at most max bytes, for
- * streaming large data without holding it. The buffer grows only as far as
- * the longest line allowed by the caller's max.
+ * the next read call; a line is also NUL-terminated (its ending is
+ * overwritten), though it may contain NUL bytes of its own. conn_read_exact fills a caller's buffer
+ * (literals, BDAT); conn_read_some hands out what arrived, at most max bytes, for streaming large
+ * data without holding it. The buffer grows only as far as the longest line allowed by the caller's
+ * max.
  *
  * Deadlines. Every read and write call gets a deadline of now plus the
  * connection's read or write timeout (conn_set_timeouts; milliseconds on the
@@ -118,6 +119,7 @@ size_t conn_buffered(const struct conn *c);
 
 bool conn_write(struct conn *c, const void *p, size_t n, struct error *err);
 bool conn_puts(struct conn *c, const char *s, struct error *err);
+/* err comes before the format here: variadic arguments must be last. */
 bool conn_printf(struct conn *c, struct error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool conn_flush(struct conn *c, struct error *err);

@@ -404,6 +404,16 @@ def test_total_connection_limit(certs, netdemo):
     n.wait_log(r"too many connections in total \(max 1\)")
 
 
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not have_ipv6_loopback(), reason="no IPv6 loopback")
 def test_ipv4_and_ipv6_on_the_same_port(certs, netdemo):
     n = netdemo(cert_args(certs["a"]) + ["-ip", "127.0.0.1", "-ip", "::1"])
     for host, family in (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)):

@@ -58,7 +58,7 @@ struct demo {
 	int timeout_ms;
 };
 
-static void usage(void)
+__attribute__((noreturn)) static void usage(void)
 {
 	fprintf(stderr, "usage: netdemo [-ip ADDR]... [-plain PORT] [-tls PORT] "
 			"[-cert FILE -key FILE]... [-maxconn N] [-maxperip N] [-clientauth] "

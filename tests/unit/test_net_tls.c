@@ -205,8 +205,11 @@ static void handshake(struct session *s, struct tls_ctx *t, const struct client_
 	s->cctx = client_ctx(o);
 	s->ssl = SSL_new(s->cctx);
 	SSL_set_fd(s->ssl, s->fd);
-	if (o->sni)
-		SSL_set_tlsext_host_name(s->ssl, o->sni);
+	if (o->sni) {
+		char host[256]; /* the OpenSSL macro casts away const */
+		str_copy(host, sizeof host, o->sni);
+		SSL_set_tlsext_host_name(s->ssl, host);
+	}
 	if (o->session)
 		SSL_set_session(s->ssl, o->session);
 	s->client_ok = SSL_connect(s->ssl) == 1;
