@@ -9,10 +9,10 @@
  * end, so the protocol can answer "line too long" and carry on. Returned
  * lines and chunks point into the connection's buffer and stay valid until
  * the next read call; a line is also NUL-terminated (its ending is
- * overwritten), though it may contain NUL bytes of its own. conn_read_exact fills a caller's buffer
- * (literals, BDAT); conn_read_some hands out what arrived, at most max bytes, for streaming large
- * data without holding it. The buffer grows only as far as the longest line allowed by the caller's
- * max.
+ * overwritten), though it may contain NUL bytes of its own. conn_read_exact
+ * fills a caller's buffer (literals, BDAT); conn_read_some hands out what
+ * arrived, at most max bytes, for streaming large data without holding it.
+ * The buffer grows only as far as the longest line the caller's max allows.
  *
  * Deadlines. Every read and write call gets a deadline of now plus the
  * connection's read or write timeout (conn_set_timeouts; milliseconds on the
@@ -30,7 +30,8 @@
  * upgrades a plaintext connection, first discarding any plaintext the client
  * sent after its STARTTLS command (RFC 3207 4.2, RFC 9051 6.2.1; the
  * CVE-2011-0411 command injection). Handshakes watch the shutdown fd and
- * have their own deadline. conn_tls then describes the session.
+ * have their own deadline. conn_tls then describes the session. After a
+ * failed handshake the connection can only be closed.
  *
  * Closing. conn_close flushes (bounded by CONN_CLOSE_TIMEOUT_MS), sends TLS
  * close_notify, shuts down the sending side and reads and discards what the

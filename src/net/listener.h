@@ -14,10 +14,10 @@
  * implicit TLS it is just closed) and a log line with the reason, from the
  * accept thread, without a thread of its own. An accepted one runs on a new
  * thread with a stack of NET_THREAD_STACK bytes (see shutdown.h for how
- * threads are counted and joined): implicit TLS
- * listeners do the handshake first (bounded by handshake_timeout_ms), then
- * serve(c, arg) runs; when it returns, the connection is closed and freed
- * and its limits released. serve must not free c.
+ * threads are counted and joined): implicit TLS listeners do the handshake
+ * first (bounded by handshake_timeout_ms), then serve(c, arg) runs; when it
+ * returns, the connection is closed and freed and its limits released.
+ * serve must not free c.
  *
  * Lifetime: listeners, TLS contexts and limits are reference counted, so
  * listener_free may be called while connections still run (they keep what

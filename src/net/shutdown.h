@@ -19,7 +19,9 @@
  * startup) aborts, like running out of memory. Creating it also sets SIGPIPE
  * to be ignored: TLS writes use write(2), and a peer that vanished must be an
  * EPIPE error on one connection, not the death of the process.
- * All functions are thread-safe. Shutdown cannot be undone.
+ * All functions are thread-safe but not async-signal-safe: call
+ * net_shutdown_begin from a thread that took the signal with sigwait, not
+ * from a signal handler. Shutdown cannot be undone.
  */
 #ifndef TERN_NET_SHUTDOWN_H
 #define TERN_NET_SHUTDOWN_H
