@@ -267,9 +267,13 @@ static bool bind_map(struct binder *b, const struct sconf_node *n, const char *w
 		dst->keys[dst->n] = c->key;
 		void *v = at(dst->v, dst->n * esize);
 		dst->n++;
-		/* "nil" is the zero value, as in mox's format. */
-		if (strcmp(c->value, "nil") == 0 && !c->child)
+		/* "nil" is the zero value, as in mox's format. Its line is still
+		 * recorded: checks report problems with such entries ("addr: nil" in
+		 * Destinations) at the key's line. */
+		if (strcmp(c->value, "nil") == 0 && !c->child) {
+			lines_put(b->lines, v, c->line);
 			continue;
+		}
 		if (!bind_value(b, c, c->key, t->elem, v))
 			return false;
 	}

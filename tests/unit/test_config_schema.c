@@ -355,7 +355,7 @@ Test(schema, lines_of_bound_values)
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].ips.v[1]), 8);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].tls->keycerts.v[0].key), 13);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].smtp.port), 16);
-	cr_assert_eq(sch_lines_get(lines, &r.dests.v[0]), 0, "nil values are not bound");
+	cr_assert_eq(sch_lines_get(lines, &r.dests.v[0]), 23, "nil values have their key's line");
 	cr_assert_eq(sch_lines_get(lines, &r.flags.v[1]), 28);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].ips), 5, "first field: struct's line");
 }
