@@ -495,4 +495,41 @@ enum cfg_login_status {
 enum cfg_login_status cfg_lookup_login(const struct cfg_dynamic *d, const char *address,
 				       struct cfg_dynamic_match *m);
 
+/*
+ * ---- Internal: the indexes, built by dynamic_check.c for dynamic_lookup.c. ----
+ *
+ * An index maps a key of one or two strings and a flag to a value: domains by
+ * ASCII name, accounts by name, and addresses by (ASCII domain, canonical
+ * localpart, catchall). Open addressing in the model's arena; it grows as
+ * needed and never shrinks.
+ */
+
+/* An entry of the address index. */
+struct cfg_dynamic_addr {
+	const char *domain;          /* ASCII */
+	const char *localpart;       /* canonical (see cfg_lookup_recipient); "" for a catchall */
+	bool catchall;               /* "@domain" */
+	struct cfg_account *account; /* for account destinations, NULL for aliases */
+	struct cfg_destination *dest;
+	struct cfg_alias *alias; /* for aliases */
+};
+
+struct cfg_dynamic_index *cfg_dynamic_index_new(struct arena *a, size_t expected);
+/* Adds value under the key unless the key is present; returns the value already there, or NULL. */
+void *cfg_dynamic_index_add(struct cfg_dynamic_index *ix, const char *k1, const char *k2, bool flag,
+			    void *value);
+/* Adds or replaces. */
+void cfg_dynamic_index_set(struct cfg_dynamic_index *ix, const char *k1, const char *k2, bool flag,
+			   void *value);
+void *cfg_dynamic_index_get(const struct cfg_dynamic_index *ix, const char *k1, const char *k2,
+			    bool flag);
+
+/*
+ * The canonical localpart used as lookup key in domain dom (see
+ * cfg_lookup_recipient), appended to out. localpart must be decoded and NFC
+ * (as address.h parses it).
+ */
+bool cfg_dynamic_canonical_localpart(const struct cfg_domain *dom, const char *localpart,
+				     struct buf *out, struct error *err);
+
 #endif
