@@ -18,10 +18,13 @@
  *
  * Configured fields are never changed by the check, so writing a checked model
  * gives back what was read. Derived fields are not in the schema tables: they
- * are neither read, written nor described. Everything lives in the arena the
- * model was bound into, except compiled regular expressions and DKIM keys,
- * which cfg_dynamic_release frees; call it once for every model that went
- * through cfg_dynamic_check, whether the check passed or failed.
+ * are neither read, written nor described. In structs whose first configured
+ * field is checked, derived fields come first in C: the line map of
+ * config/schema.h knows a struct and its first member by one address, and a
+ * checked field needs an address of its own to be reported at its line. Everything lives in the
+ * arena the model was bound into, except compiled regular expressions and DKIM keys, which
+ * cfg_dynamic_release frees; call it once for every model that went through cfg_dynamic_check,
+ * whether the check passed or failed.
  *
  * A checked model is read-only: any number of threads may look up in it at
  * once. Lookups take time logarithmic or constant in the number of accounts,
@@ -83,13 +86,6 @@ enum cfg_dkim_algorithm {
 };
 
 struct cfg_selector {
-	const char *hash;
-	struct cfg_dkim_canonicalization canonicalization;
-	SCH_LIST_OF(const char *) headers;
-	bool dont_seal_headers;
-	const char *expiration;
-	const char *private_key_file;
-
 	/* derived */
 	struct dns_domain name;               /* the selector as a DNS label sequence */
 	const char *hash_effective;           /* "sha256" (the default) or "sha1" */
@@ -100,6 +96,14 @@ struct cfg_selector {
 	enum cfg_dkim_algorithm algorithm;
 	int key_bits;            /* RSA modulus size; 256 for Ed25519 */
 	struct evp_pkey_st *key; /* freed by cfg_dynamic_release */
+
+	/* configured */
+	const char *hash;
+	struct cfg_dkim_canonicalization canonicalization;
+	SCH_LIST_OF(const char *) headers;
+	bool dont_seal_headers;
+	const char *expiration;
+	const char *private_key_file;
 };
 
 struct cfg_dkim {
@@ -112,27 +116,29 @@ struct cfg_dkim {
 
 /* Where DMARC or TLS reports for a domain are delivered. */
 struct cfg_dmarc {
-	const char *localpart;
-	const char *domain;
-	const char *account;
-	const char *mailbox;
-
 	/* derived */
 	const char *parsed_localpart; /* decoded, lower-cased unless the domain is case-sensitive */
 	struct cfg_domain *address_domain; /* Domain, or the domain this block is in */
 	struct cfg_account *account_conf;
-};
 
-struct cfg_tlsrpt {
+	/* configured */
 	const char *localpart;
 	const char *domain;
 	const char *account;
 	const char *mailbox;
+};
 
+struct cfg_tlsrpt {
 	/* derived, as for cfg_dmarc */
 	const char *parsed_localpart;
 	struct cfg_domain *address_domain;
 	struct cfg_account *account_conf;
+
+	/* configured */
+	const char *localpart;
+	const char *domain;
+	const char *account;
+	const char *mailbox;
 };
 
 enum cfg_mtasts_mode {
@@ -142,14 +148,15 @@ enum cfg_mtasts_mode {
 };
 
 struct cfg_mtasts {
+	/* derived */
+	enum cfg_mtasts_mode mode_parsed;
+	struct dns_pattern *mx_patterns; /* one per MX entry */
+
+	/* configured */
 	const char *policy_id;
 	const char *mode;
 	int64_t max_age;
 	SCH_LIST_OF(const char *) mx;
-
-	/* derived */
-	enum cfg_mtasts_mode mode_parsed;
-	struct dns_pattern *mx_patterns; /* one per MX entry */
 };
 
 /* One member of an alias, resolved to the account that receives for it. */
@@ -196,18 +203,42 @@ struct cfg_domain {
 			    */
 };
 
+/* The parts of a URL that the checks and the web server need. */
+struct cfg_web_url {
+	const char *scheme; /* "" for a scheme-relative URL ("//host/") */
+	const char *host;   /* including a port, as written */
+	const char *path;
+	const char *query;
+	const char *fragment;
+};
+
 struct cfg_webhook_outgoing {
+	struct cfg_web_url url_parsed; /* derived */
+
+	/* configured */
 	const char *url;
 	const char *authorization;
 	SCH_LIST_OF(const char *) events;
 };
 
 struct cfg_webhook_incoming {
+	struct cfg_web_url url_parsed; /* derived */
+
+	/* configured */
 	const char *url;
 	const char *authorization;
 };
 
 struct cfg_ruleset {
+	/* derived; regexes are NULL when their field is empty */
+	regex_t *smtp_mail_from_re;
+	regex_t *msg_from_re;
+	const char *verified_domain_ascii;
+	regex_t **header_key_re; /* one pair per HeadersRegexp entry */
+	regex_t **header_value_re;
+	const char *list_allow_domain_ascii;
+
+	/* configured */
 	const char *smtp_mail_from_regexp;
 	const char *msg_from_regexp;
 	const char *verified_domain;
@@ -217,23 +248,9 @@ struct cfg_ruleset {
 	const char *accept_rejects_to_mailbox;
 	const char *mailbox;
 	const char *comment;
-
-	/* derived; regexes are NULL when their field is empty */
-	regex_t *smtp_mail_from_re;
-	regex_t *msg_from_re;
-	const char *verified_domain_ascii;
-	regex_t **header_key_re; /* one pair per HeadersRegexp entry */
-	regex_t **header_value_re;
-	const char *list_allow_domain_ascii;
 };
 
 struct cfg_destination {
-	const char *mailbox;
-	SCH_LIST_OF(struct cfg_ruleset) rulesets;
-	const char *smtp_error;
-	const char *message_auth_required_smtp_error;
-	const char *full_name;
-
 	/* derived */
 	const char *address;       /* the full address this destination is for, domain in Unicode */
 	struct cfg_domain *domain; /* its domain */
@@ -246,9 +263,19 @@ struct cfg_destination {
 	bool dmarc_reports;
 	bool tlsrpt_reports;
 	bool host_tlsrpt_reports;
+
+	/* configured */
+	const char *mailbox;
+	SCH_LIST_OF(struct cfg_ruleset) rulesets;
+	const char *smtp_error;
+	const char *message_auth_required_smtp_error;
+	const char *full_name;
 };
 
 struct cfg_subjectpass {
+	bool enabled; /* derived: Period is set */
+
+	/* configured */
 	int64_t period;
 };
 
@@ -269,9 +296,10 @@ struct cfg_junk_params {
 	int64_t rare_words;
 };
 
+/* params before threshold in C (not in the file): see the note at the top. */
 struct cfg_junk_filter {
-	double threshold;
 	struct cfg_junk_params params;
+	double threshold;
 };
 
 struct cfg_account {
@@ -312,33 +340,26 @@ struct cfg_account {
 	size_t naliases;
 };
 
+/* The booleans first in C (not in the file): see the note at the top. */
 struct cfg_web_static {
-	const char *strip_prefix;
-	const char *root;
 	bool list_files;
 	bool continue_not_found;
+	const char *strip_prefix;
+	const char *root;
 	SCH_MAP_OF(const char *) response_headers;
 };
 
-/* The parts of a URL that the checks and the web server need. */
-struct cfg_web_url {
-	const char *scheme; /* "" for a scheme-relative URL ("//host/") */
-	const char *host;   /* including a port, as written */
-	const char *path;
-	const char *query;
-	const char *fragment;
-};
-
 struct cfg_web_redirect {
-	const char *base_url;
-	const char *orig_path_regexp;
-	const char *replace_path;
-	int64_t status_code;
-
 	/* derived */
 	struct cfg_web_url url;   /* BaseURL parsed, path "/" when empty; zero without BaseURL */
 	regex_t *orig_path_re;    /* NULL when OrigPathRegexp is empty */
 	int64_t status_effective; /* StatusCode, or 308 */
+
+	/* configured */
+	const char *base_url;
+	const char *orig_path_regexp;
+	const char *replace_path;
+	int64_t status_code;
 };
 
 struct cfg_web_forward {
@@ -359,11 +380,12 @@ enum cfg_web_service {
 };
 
 struct cfg_web_internal {
-	const char *base_path;
-	const char *service;
-
 	/* derived */
 	enum cfg_web_service service_parsed;
+
+	/* configured */
+	const char *base_path;
+	const char *service;
 };
 
 struct cfg_webhandler {

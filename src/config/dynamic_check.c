@@ -114,13 +114,12 @@ static bool check_mailbox(struct checker *k, const void *at, const char *what, c
 	if (n < 0)
 		return cfg_fail(k->c, at, "%s: mailbox name is not valid UTF-8", what);
 	bool same = strcmp((const char *)nfc, name) == 0;
-	char *want = arena_strdup(k->a, (const char *)nfc);
-	free(nfc);
 	if (!same)
-		return cfg_fail(k->c, at,
-				"%s: mailbox \"%s\" is not in Unicode NFC form, write it as \"%s\"",
-				what, name, want);
-	return true;
+		cfg_fail(k->c, at,
+			 "%s: mailbox \"%s\" is not in Unicode NFC form, write it as \"%s\"", what,
+			 name, (const char *)nfc);
+	free(nfc);
+	return same;
 }
 
 static bool check_mailbox_nonempty(struct checker *k, const void *at, const char *what,
@@ -843,11 +842,10 @@ static const char *const webhook_events[] = {
 static bool check_webhooks(struct checker *k, struct cfg_account *acc, const char *name)
 {
 	char what[160];
-	struct cfg_web_url u;
 	if (acc->outgoing_webhook) {
 		struct cfg_webhook_outgoing *w = acc->outgoing_webhook;
 		snprintf(what, sizeof what, "account %s: OutgoingWebhook URL", name);
-		if (!check_http_url(k, where(k, &w->url, w), what, w->url, &u))
+		if (!check_http_url(k, where(k, &w->url, w), what, w->url, &w->url_parsed))
 			return false;
 		for (size_t i = 0; i < w->events.n; i++) {
 			bool known = false;
@@ -862,7 +860,7 @@ static bool check_webhooks(struct checker *k, struct cfg_account *acc, const cha
 	if (acc->incoming_webhook) {
 		struct cfg_webhook_incoming *w = acc->incoming_webhook;
 		snprintf(what, sizeof what, "account %s: IncomingWebhook URL", name);
-		if (!check_http_url(k, where(k, &w->url, w), what, w->url, &u))
+		if (!check_http_url(k, where(k, &w->url, w), what, w->url, &w->url_parsed))
 			return false;
 	}
 	return true;
@@ -1008,6 +1006,9 @@ static bool add_destination(struct checker *k, const void *at, const char *ctx,
 	if (!old)
 		return true;
 	const char *other = old->dest ? old->dest->address : "an alias";
+	if (e->catchall && old->account)
+		return cfg_fail(k->c, at, "%s: domain already has a catchall, in account %s", ctx,
+				old->account->name);
 	if (old->account)
 		return cfg_fail(k->c, at,
 				"%s: same address as %s of account %s (after case folding and "
@@ -1145,6 +1146,7 @@ static bool check_account(struct checker *k, struct cfg_account *acc)
 	snprintf(what, sizeof what, "account %s: SubjectPass Period", name);
 	if (!check_not_negative(k, &acc->subject_pass.period, what, acc->subject_pass.period))
 		return false;
+	acc->subject_pass.enabled = acc->subject_pass.period > 0;
 	snprintf(what, sizeof what, "account %s: MaxOutgoingMessagesPerDay", name);
 	if (!check_not_negative(k, &acc->max_outgoing_messages_per_day, what,
 				acc->max_outgoing_messages_per_day))
