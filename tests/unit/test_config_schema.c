@@ -203,6 +203,7 @@ Test(schema, type_and_structure_errors)
 		     "x.conf:2: Listeners: expected keys (\"Key: value\"), not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\tA: b\n",
 		     "x.conf:4: IPs: expected list items (\"- value\"), not keys");
+	expect_error("- x\n", "x.conf:1: expected a field (\"Key: value\") in Static, not a list item");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\tx:\n\t\tIPs:\n\t\t\t- "
 		     "b\n",
 		     "x.conf:6: Listeners: duplicate key \"x\"");
