@@ -34,6 +34,11 @@
 /* Go's RE2 refuses counted repetition above 1000, also nested ones multiplied;
  * the same bound keeps regcomp's automaton small. */
 #define REGEXP_REPEAT_MAX 1000
+/* regcomp builds a node per character and copies repeated parts (x{3} is xxx,
+ * x+ is xx*), so nested repetition grows its memory exponentially; this
+ * bounds the expanded size, and the nesting of groups. */
+#define REGEXP_EXPANDED_MAX 20000
+#define REGEXP_DEPTH_MAX    64
 /* RFC 6376 3.3.3: verifiers must accept RSA keys of 1024 bits; smaller ones are not secure. */
 #define DKIM_RSA_MIN_BITS 1024
 /* RFC 8461 3.2: max_age is at most 31557600 seconds. */
@@ -161,22 +166,52 @@ static bool check_not_negative(struct checker *k, const void *at, const char *wh
  * (?i) and other (? groups and flags, non-greedy repetition (*? and friends,
  * which POSIX reads as optional repetition), backreferences (RE2 has none;
  * they make matching exponential), and backslashes inside [...] (an escape in
- * RE2, a literal backslash in POSIX). Also: RE2 matches UTF-8 characters where
+ * RE2, a literal backslash in POSIX). Refused as in RE2: a repetition of a
+ * repetition (a**, a+{2}) and counts above 1000, also nested ones multiplied.
+ * Refused for regcomp's sake: expressions whose repetitions expand beyond
+ * REGEXP_EXPANDED_MAX nodes, which RE2 would compile in linear size but regcomp
+ * copies. Also: RE2 matches UTF-8 characters where
  * regcomp in the C locale matches bytes, so "." is one byte of a multi-byte
  * character; and RE2 picks the leftmost-first alternative, POSIX the longest,
  * which only changes submatches (ReplacePath's $1), not whether a text matches.
  */
+/* One open group while scanning an expression. */
+struct re_frame {
+	long size;    /* nodes regcomp will build for the group, repetitions expanded */
+	long product; /* largest product of nested counted repetitions inside (RE2's rule) */
+};
+
+/* Parses the count of "{m}", "{m,}" or "{m,n}" at p; false when it is not one (a literal "{"). */
+static bool re_count(const char *p, long *count, const char **end)
+{
+	char *e;
+	if (!ascii_isdigit(p[1]))
+		return false;
+	long lo = strtol(p + 1, &e, 10), hi = lo;
+	if (*e == ',') {
+		const char *h = e + 1;
+		hi = ascii_isdigit(*h) ? strtol(h, &e, 10) : lo + 1;
+	}
+	if (*e != '}')
+		return false;
+	*count = hi > lo ? hi : lo;
+	*end = e;
+	return true;
+}
+
 static const char *re2_only(const char *re)
 {
-	/* Counted repetition products per open group, as RE2 bounds them. */
-	long product[64];
+	struct re_frame stack[REGEXP_DEPTH_MAX + 1];
 	int depth = 0;
-	long closed = 1; /* product inside the group that just closed */
-	bool after_group = false;
-	product[0] = 1;
+	stack[0] = (struct re_frame){0, 1};
+	struct re_frame atom = {0, 1}; /* the last atom or group, which a repetition applies to */
+	bool after_repeat = false;
 	for (size_t i = 0; re[i]; i++) {
 		char ch = re[i];
-		bool group_closed = false;
+		struct re_frame *f = &stack[depth];
+		long factor = 0; /* set for a repetition */
+		long count = 0;  /* set for a counted repetition */
+		const char *end;
 		switch (ch) {
 		case '\\': {
 			char n = re[i + 1];
@@ -186,6 +221,8 @@ static const char *re2_only(const char *re)
 				return "a backreference";
 			if (n)
 				i++;
+			atom = (struct re_frame){1, 1};
+			f->size++;
 			break;
 		}
 		case '[': {
@@ -198,65 +235,79 @@ static const char *re2_only(const char *re)
 				if (re[j] == '\\')
 					return "a backslash inside [...]";
 				if (re[j] == '[' && re[j + 1] == ':') {
-					const char *end = strstr(re + j + 2, ":]");
-					if (!end)
+					const char *close = strstr(re + j + 2, ":]");
+					if (!close)
 						return NULL; /* regcomp reports it */
-					j = (size_t)(end - re) + 1;
+					j = (size_t)(close - re) + 1;
 				}
 			}
 			if (!re[j])
 				return NULL;
 			i = j;
+			atom = (struct re_frame){1, 1};
+			f->size++;
 			break;
 		}
 		case '(':
 			if (re[i + 1] == '?')
 				return "a (?...) group or flag";
-			if (depth + 1 >= (int)(sizeof product / sizeof product[0]))
+			if (depth == REGEXP_DEPTH_MAX)
 				return "groups nested too deeply";
-			product[++depth] = 1;
+			stack[++depth] = (struct re_frame){0, 1};
 			break;
 		case ')':
-			if (depth > 0) {
-				closed = product[depth--];
-				group_closed = true;
+			if (depth == 0) {
+				atom = (struct re_frame){1, 1};
+				f->size++;
+				break;
 			}
+			atom = stack[depth--];
+			stack[depth].size += atom.size;
+			if (atom.product > stack[depth].product)
+				stack[depth].product = atom.product;
 			break;
 		case '*':
-		case '+':
-		case '?':
-		case '}':
-			if (re[i + 1] == '?')
-				return "non-greedy repetition (*?, +?, ??, {n,m}?)";
-			break;
-		case '{': {
-			char *end;
-			long lo = strtol(re + i + 1, &end, 10);
-			long hi = lo;
-			if (end == re + i + 1)
-				break; /* not a repetition */
-			if (*end == ',') {
-				const char *h = end + 1;
-				hi = strtol(h, &end, 10);
-				if (end == h)
-					hi = lo;
+		case '?': factor = 1; break;
+		case '+': factor = 2; break;
+		case '{':
+			if (re[i + 1] == ',')
+				return "\"{,\" (text in RE2, a repetition in POSIX)";
+			if (re_count(re + i, &count, &end)) {
+				factor = count + 1;
+				i = (size_t)(end - re);
+			} else {
+				atom = (struct re_frame){1, 1};
+				f->size++;
 			}
-			long count = hi > lo ? hi : lo;
-			if (count > REGEXP_REPEAT_MAX)
-				return "a repetition count above 1000";
-			long p = count * (after_group ? closed : 1);
-			if (p > REGEXP_REPEAT_MAX)
-				return "nested repetitions above 1000 in total";
-			if (p > product[depth])
-				product[depth] = p;
+			break;
+		case '|': break;
+		default:
+			atom = (struct re_frame){1, 1};
+			f->size++;
 			break;
 		}
-		default: break;
+		if (!factor) {
+			after_repeat = false;
+			continue;
 		}
-		after_group = group_closed;
-		/* Fold finished groups into their parent, so nesting multiplies. */
-		if (group_closed && closed > product[depth])
-			product[depth] = closed;
+		if (after_repeat)
+			return ch == '?' ? "non-greedy repetition (*?, +?, ??, {n,m}?)"
+					 : "a repetition of a repetition (such as a**)";
+		after_repeat = true;
+		if (count > REGEXP_REPEAT_MAX)
+			return "a repetition count above 1000";
+		if (count) {
+			long product = count * atom.product;
+			if (product > REGEXP_REPEAT_MAX)
+				return "nested repetitions above 1000 in total";
+			if (product > f->product)
+				f->product = product;
+		}
+		/* regcomp copies the repeated part (x+ is xx*, x{n} is n times x). */
+		f->size += atom.size * (factor - 1);
+		if (f->size > REGEXP_EXPANDED_MAX)
+			return "repetitions that expand too much";
+		atom = (struct re_frame){0, 1};
 	}
 	return NULL;
 }

@@ -916,6 +916,11 @@ Test(dynamic, check_regexp_dialect)
 	    {"a{1001}", "a repetition count above 1000"},
 	    {"(a{100}){100}", "nested repetitions above 1000 in total"},
 	    {"((a{10}){10}b){11}", "nested repetitions above 1000 in total"},
+	    {"a++", "a repetition of a repetition (such as a**)"},
+	    {"x{,2}", "\"{,\" (text in RE2, a repetition in POSIX)"},
+	    {"x.+*y", "a repetition of a repetition (such as a**)"},
+	    {"(((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", "repetitions that expand too much"},
+	    {"(abcdefghijklmnopqrstuvwxyz){999}", "repetitions that expand too much"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		rule_fails(with_msg_from(bad[i].re), 17,
@@ -928,6 +933,9 @@ Test(dynamic, check_regexp_dialect)
 	    "^user(|\\+.*)@forward\\.example$",
 	    "[[:alpha:]]+@x",
 	    "[]x-]",
+	    "(a+)+b",
+	    "a{2,}",
+	    "^$|^inbox$",
 	    "a{2,3}",
 	    "(a{10}){100}",
 	    "\\w+\\s\\b",
