@@ -455,7 +455,9 @@ struct cfg_dynamic_env {
 bool cfg_dynamic_check(struct cfg_dynamic *d, const struct cfg_dynamic_env *env,
 		       struct cfg_check *c);
 
-/* Frees what the check allocated outside the arena (regexes, keys). Idempotent. */
+/* Frees what the check allocated outside the arena: the compiled regexes and
+ * DKIM keys, which must not be used afterwards (lookups still work until the
+ * arena is freed). Idempotent. */
 void cfg_dynamic_release(struct cfg_dynamic *d);
 
 /* ---- Lookups, on a model that passed cfg_dynamic_check. ---- */
@@ -482,8 +484,8 @@ enum cfg_lookup_status {
 
 /* Where an address leads. Pointers into the model, valid as long as it is. */
 struct cfg_dynamic_match {
-	struct cfg_account *account; /* for ACCOUNT; NULL for POSTMASTER (use postmaster_*) */
-	const char *account_name;    /* for ACCOUNT and POSTMASTER */
+	struct cfg_account *account;        /* for ACCOUNT and POSTMASTER */
+	const char *account_name;           /* for ACCOUNT and POSTMASTER */
 	const struct cfg_destination *dest; /* for ACCOUNT */
 	const char *mailbox;     /* for POSTMASTER: the static file's postmaster mailbox */
 	struct cfg_alias *alias; /* for ALIAS */

@@ -148,13 +148,6 @@ static bool check_reply_text(struct checker *k, const void *at, const char *what
 	return true;
 }
 
-static bool check_not_negative(struct checker *k, const void *at, const char *what, int64_t v)
-{
-	if (v < 0)
-		return cfg_fail(k->c, at, "%s must not be negative", what);
-	return true;
-}
-
 /* ---- Regular expressions ---- */
 
 /*
@@ -199,6 +192,30 @@ static bool re_count(const char *p, long *count, const char **end)
 	return true;
 }
 
+/* Scans the bracket expression at re[i] ("[...]") and returns the index of its
+ * closing "]" (of the NUL when there is none). */
+static size_t re_bracket(const char *re, size_t i, const char **bad)
+{
+	size_t j = i + 1;
+	if (re[j] == '^')
+		j++;
+	if (re[j] == ']') /* a leading "]" is a member */
+		j++;
+	for (; re[j] && re[j] != ']'; j++) {
+		if (re[j] == '\\') {
+			*bad = "a backslash inside [...]";
+			return j;
+		}
+		if (re[j] == '[' && re[j + 1] == ':') { /* a class: [:alpha:] */
+			const char *close = strstr(re + j + 2, ":]");
+			if (!close)
+				return strlen(re);
+			j = (size_t)(close - re) + 1;
+		}
+	}
+	return j;
+}
+
 static const char *re2_only(const char *re)
 {
 	struct re_frame stack[REGEXP_DEPTH_MAX + 1];
@@ -226,23 +243,10 @@ static const char *re2_only(const char *re)
 			break;
 		}
 		case '[': {
-			size_t j = i + 1;
-			if (re[j] == '^')
-				j++;
-			if (re[j] == ']')
-				j++;
-			for (; re[j] && re[j] != ']'; j++) {
-				if (re[j] == '\\')
-					return "a backslash inside [...]";
-				if (re[j] == '[' && re[j + 1] == ':') {
-					const char *close = strstr(re + j + 2, ":]");
-					if (!close)
-						return NULL; /* regcomp reports it */
-					j = (size_t)(close - re) + 1;
-				}
-			}
-			if (!re[j])
-				return NULL;
+			const char *bad = NULL;
+			size_t j = re_bracket(re, i, &bad);
+			if (bad || !re[j])
+				return bad; /* an unterminated [ is for regcomp to report */
 			i = j;
 			atom = (struct re_frame){1, 1};
 			f->size++;
@@ -1151,18 +1155,9 @@ static bool check_destination(struct checker *k, struct cfg_account *acc, const 
 	return check_destination_address(k, acc, key, dest, ctx);
 }
 
-static bool check_account(struct checker *k, struct cfg_account *acc)
+static bool check_account_mailboxes(struct checker *k, struct cfg_account *acc)
 {
 	const char *name = acc->name;
-	struct error err;
-	if (!dns_domain_parse_cstr(acc->domain, 0, &acc->domain_name, &err))
-		return cfg_fail(k->c, where(k, &acc->domain, acc),
-				"account %s: invalid Domain \"%s\": %s", name, acc->domain,
-				err.msg);
-	/* Like mox: the default domain need not be hosted (a removed domain may still be
-	 * named), unless a destination without domain relies on it. */
-	acc->domain_conf = cfg_domain_find(k->d, acc->domain_name.ascii);
-
 	char what[160];
 	snprintf(what, sizeof what, "account %s: RejectsMailbox", name);
 	if (!check_mailbox(k, &acc->rejects_mailbox, what, acc->rejects_mailbox))
@@ -1180,62 +1175,81 @@ static bool check_account(struct checker *k, struct cfg_account *acc)
 	if (acc->introbox[0] && strcmp(acc->introbox, acc->rejects_mailbox) == 0)
 		return cfg_fail(k->c, &acc->introbox,
 				"account %s: Introbox cannot be the RejectsMailbox", name);
-	snprintf(what, sizeof what, "account %s: LoginDisabled", name);
-	if (!check_reply_text(k, &acc->login_disabled, what, acc->login_disabled))
-		return false;
-	if (!check_junk(k, acc, name) || !check_webhooks(k, acc, name))
-		return false;
+	return true;
+}
 
-	snprintf(what, sizeof what, "account %s: KeepRetiredMessagePeriod", name);
-	if (!check_not_negative(k, &acc->keep_retired_message_period, what,
-				acc->keep_retired_message_period))
-		return false;
-	snprintf(what, sizeof what, "account %s: KeepRetiredWebhookPeriod", name);
-	if (!check_not_negative(k, &acc->keep_retired_webhook_period, what,
-				acc->keep_retired_webhook_period))
-		return false;
-	snprintf(what, sizeof what, "account %s: SubjectPass Period", name);
-	if (!check_not_negative(k, &acc->subject_pass.period, what, acc->subject_pass.period))
-		return false;
+/* Periods and limits, and the limits' defaults. */
+static bool check_account_limits(struct checker *k, struct cfg_account *acc)
+{
+	const struct {
+		int64_t *v;
+		const char *field;
+	} counts[] = {
+	    {&acc->keep_retired_message_period, "KeepRetiredMessagePeriod"},
+	    {&acc->keep_retired_webhook_period, "KeepRetiredWebhookPeriod"},
+	    {&acc->subject_pass.period, "SubjectPass Period"},
+	    {&acc->max_outgoing_messages_per_day, "MaxOutgoingMessagesPerDay"},
+	    {&acc->max_first_time_recipients_per_day, "MaxFirstTimeRecipientsPerDay"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(counts); i++)
+		if (*counts[i].v < 0)
+			return cfg_fail(k->c, counts[i].v, "account %s: %s must not be negative",
+					acc->name, counts[i].field);
 	acc->subject_pass.enabled = acc->subject_pass.period > 0;
-	snprintf(what, sizeof what, "account %s: MaxOutgoingMessagesPerDay", name);
-	if (!check_not_negative(k, &acc->max_outgoing_messages_per_day, what,
-				acc->max_outgoing_messages_per_day))
-		return false;
-	snprintf(what, sizeof what, "account %s: MaxFirstTimeRecipientsPerDay", name);
-	if (!check_not_negative(k, &acc->max_first_time_recipients_per_day, what,
-				acc->max_first_time_recipients_per_day))
-		return false;
 	acc->max_outgoing_effective = acc->max_outgoing_messages_per_day
 					  ? acc->max_outgoing_messages_per_day
 					  : CFG_DEFAULT_MAX_OUTGOING_PER_DAY;
 	acc->max_first_time_effective = acc->max_first_time_recipients_per_day
 					    ? acc->max_first_time_recipients_per_day
 					    : CFG_DEFAULT_MAX_FIRST_TIME_RECIPIENTS_PER_DAY;
+	return true;
+}
 
+static bool check_imap_capabilities(struct checker *k, struct cfg_account *acc)
+{
 	for (size_t i = 0; i < acc->imap_capabilities_disabled.n; i++) {
 		const char *cap = acc->imap_capabilities_disabled.v[i];
 		const void *at = &acc->imap_capabilities_disabled.v[i];
 		if (!cap[0])
-			return cfg_fail(k->c, at, "account %s: empty IMAP capability", name);
+			return cfg_fail(k->c, at, "account %s: empty IMAP capability", acc->name);
 		for (const char *p = cap; *p; p++) {
 			/* RFC 9051 9: capabilities are atoms. */
 			if (*p <= ' ' || *p >= 0x7f || strchr("(){%*\"\\]", *p))
 				return cfg_fail(k->c, at,
 						"account %s: IMAP capability \"%s\" is not an atom",
-						name, cap);
+						acc->name, cap);
+			/* Capabilities are compared as IMAP servers announce them. */
 			if (ascii_upper(*p) != *p)
 				return cfg_fail(k->c, at,
 						"account %s: IMAP capability \"%s\" must be upper "
 						"case",
-						name, cap);
+						acc->name, cap);
 		}
 	}
+	return true;
+}
 
+static bool check_account(struct checker *k, struct cfg_account *acc)
+{
+	struct error err;
+	if (!dns_domain_parse_cstr(acc->domain, 0, &acc->domain_name, &err))
+		return cfg_fail(k->c, where(k, &acc->domain, acc),
+				"account %s: invalid Domain \"%s\": %s", acc->name, acc->domain,
+				err.msg);
+	/* Like mox: the default domain need not be hosted (a removed domain may still be
+	 * named), unless a destination without domain relies on it. */
+	acc->domain_conf = cfg_domain_find(k->d, acc->domain_name.ascii);
+	char what[160];
+	snprintf(what, sizeof what, "account %s: LoginDisabled", acc->name);
+	if (!check_account_mailboxes(k, acc) ||
+	    !check_reply_text(k, &acc->login_disabled, what, acc->login_disabled) ||
+	    !check_junk(k, acc, acc->name) || !check_webhooks(k, acc, acc->name) ||
+	    !check_account_limits(k, acc) || !check_imap_capabilities(k, acc))
+		return false;
 	for (size_t i = 0; i < acc->destinations.n; i++)
 		if (!check_destination(k, acc, acc->destinations.keys[i], &acc->destinations.v[i]))
 			return false;
-	return check_routes(k, arena_sprintf(k->a, "account %s", name), acc->routes.v,
+	return check_routes(k, arena_sprintf(k->a, "account %s", acc->name), acc->routes.v,
 			    acc->routes.n);
 }
 
