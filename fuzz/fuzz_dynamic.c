@@ -28,7 +28,7 @@ static const struct cfg_dynamic_env env = {
 static void check_round_trip(const struct cfg_dynamic *d, struct arena *a)
 {
 	struct buf w1 = BUF_INIT, w2 = BUF_INIT;
-	struct error err;
+	struct error err = {0};
 	if (sch_write(&cfg_dynamic_type, d, &w1, &err)) {
 		struct cfg_dynamic d2;
 		memset(&d2, 0, sizeof d2);
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a, 16384);
 	struct cfg_dynamic d;
 	memset(&d, 0, sizeof d);
-	struct error err;
+	struct error err = {0};
 	struct sch_lines *lines = sch_lines_new(&a);
 	if (!sch_load((const char *)data, size, "fuzz.conf", &cfg_dynamic_type, &d, &a, lines,
 		      &err)) {
