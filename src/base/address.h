@@ -19,7 +19,8 @@
  * ADDRESS_ALLOW_CATCHALL, for mox's catchall form "@domain" in Destinations.
  * struct address is a plain value (arrays inside, no pointers): copy with `=`,
  * share between threads freely. Canonical forms for lookups (catchall
- * separators, case folding) are computed on demand into a struct buf.
+ * separators, case folding) are computed on demand into a struct buf. All
+ * functions are thread-safe and bounded on arbitrary input.
  */
 #ifndef TERN_BASE_ADDRESS_H
 #define TERN_BASE_ADDRESS_H
@@ -90,7 +91,10 @@ struct localpart_rules {
 
 /* Appends the lookup form of localpart to out: cut at the earliest occurrence
  * of any separator ("mjl+news" -> "mjl"), then, unless case-sensitive, Unicode
- * case folding and NFC ("Straße" -> "strasse"). Fails only on invalid UTF-8. */
+ * case folding and NFC ("Straße" -> "strasse"). Fails only on invalid UTF-8.
+ * Separators are matched before folding, as in mox; a separator that folding
+ * changes (a letter) would make the result depend on case, so config
+ * validation should refuse those. */
 bool address_localpart_canonical(const char *localpart, const struct localpart_rules *rules,
 				 struct buf *out, struct error *err);
 /* True when localpart contains any of the (non-empty) separators. */

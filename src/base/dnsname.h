@@ -24,7 +24,8 @@
  * (underscore only with DNS_ALLOW_UNDERSCORE), a trailing dot (accepted and
  * dropped with DNS_ALLOW_TRAILING_DOT), invalid UTF-8 or NUL bytes, input over
  * DNS_INPUT_MAX bytes, and IP addresses or anything whose last label is all
- * digits (RFC 3696 2). Parsing is bounded and safe on arbitrary bytes.
+ * digits (RFC 3696 2). Parsing is bounded, safe on arbitrary bytes, and
+ * thread-safe (no global state; libidn2 is used without its locale functions).
  */
 #ifndef TERN_BASE_DNSNAME_H
 #define TERN_BASE_DNSNAME_H
