@@ -199,8 +199,9 @@ struct cfg_domain {
 	struct dns_domain client_settings; /* zero when ClientSettingsDomain is empty */
 	const char *const *separators;     /* the effective catchall separators, first one first */
 	size_t nseparators;
-	bool reports_only; /* only receives DMARC/TLS reports for another domain: not a local domain
-			    */
+	/* No address of its own (typically it only has its DMARC/TLS reports
+	 * delivered to another domain): not a local domain for delivery. */
+	bool reports_only;
 };
 
 /* The parts of a URL that the checks and the web server need. */
@@ -499,6 +500,9 @@ struct cfg_dynamic_match {
  * reporting localparts, which may themselves contain a separator, match
  * first); the resulting address is looked up among account destinations and
  * aliases, then the domain's catchall "@domain" is tried. flags: see above.
+ * "postmaster" without domain or at the hostname goes to the static file's
+ * postmaster; callers that accept mail for other host names of their own
+ * (e.g. a listener's Hostname) pass NULL as domain for those.
  */
 enum cfg_lookup_status cfg_lookup_recipient(const struct cfg_dynamic *d, const char *localpart,
 					    const char *ascii_domain, unsigned flags,

@@ -1382,6 +1382,10 @@ static bool check_alias(struct checker *k, struct cfg_domain *dom, const char *k
 	al->localpart = arena_strdup(k->a, lp);
 	al->canonical_localpart = arena_strdup(k->a, buf_cstr(&canon));
 	al->domain = dom;
+	/* An alias is an address of its domain. (mox decides "reports only" before
+	 * looking at aliases, which makes the aliases of a domain without other
+	 * addresses unreachable.) */
+	dom->reports_only = false;
 	buf_free(&canon);
 
 	struct cfg_dynamic_addr *e = new_addr(k, dom, al->canonical_localpart, false, NULL, NULL);

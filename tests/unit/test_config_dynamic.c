@@ -1057,3 +1057,20 @@ Test(dynamic, check_dnsbls)
 	fails(TOP("MonitorDNSBLs:\n\t- bl.example\n\t- BL.example\n"),
 	      "domains.conf:21: MonitorDNSBLs: zone BL.example is listed twice");
 }
+
+/* A domain with only aliases is local (unlike in mox, where its aliases are unreachable). */
+Test(dynamic, alias_only_domain_is_local)
+{
+	struct cfg_dynamic d;
+	const char *text = subst(base, "\texample.net: nil\n",
+				 "\texample.net: nil\n\tlists.example:\n\t\tAliases:\n\t\t\tall:\n"
+				 "\t\t\t\tAddresses:\n\t\t\t\t\t- mjl@example.org\n");
+	cr_assert_null(load_check(text, &d, &small_env));
+	struct cfg_dynamic_match m;
+	cr_assert_not(cfg_domain_find(&d, "lists.example")->reports_only);
+	cr_assert_eq(cfg_lookup_recipient(&d, "ALL", "lists.example", CFG_LOOKUP_ALLOW_ALIAS, &m),
+		     CFG_LOOKUP_ALIAS);
+	cr_assert_eq(m.alias->members[0].account, cfg_account_find(&d, "mjl"));
+	cr_assert_eq(cfg_lookup_recipient(&d, "other", "lists.example", CFG_LOOKUP_ALLOW_ALIAS, &m),
+		     CFG_LOOKUP_NO_ADDRESS);
+}
