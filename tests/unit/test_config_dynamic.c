@@ -809,6 +809,11 @@ Test(dynamic, check_destinations)
 	fails(subst(base, "\t\t\tother@example.org: nil\n", "\t\t\tMjl@Example.ORG: nil\n"),
 	      "domains.conf:18: account other: destination Mjl@Example.ORG: same address as "
 	      "mjl@example.org of account mjl (after case folding and catchall separators)");
+	/* Localparts are compared in NFC: the NFD and NFC forms of "ré" are one address. */
+	fails(subst(base, "\t\t\t@example.net: nil\n",
+		    "\t\t\tre\xcc\x81@example.org: nil\n\t\t\tr\xc3\xa9@example.org: nil\n"),
+	      "domains.conf:15: account mjl: destination r\xc3\xa9@example.org: same address as "
+	      "r\xc3\xa9@example.org of account mjl (after case folding and catchall separators)");
 	fails(subst(base, "\t\t\tother@example.org: nil\n", "\t\t\t@EXAMPLE.net: nil\n"),
 	      "domains.conf:18: account other: destination @EXAMPLE.net: domain already has a "
 	      "catchall, in account mjl");
