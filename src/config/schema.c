@@ -198,6 +198,11 @@ static bool bind_struct(struct binder *b, const struct sconf_node *n, const stru
 	/* Which fields were seen, for duplicates and required fields. */
 	bool *seen = arena_zalloc(b->a, t->nfields ? t->nfields : 1);
 	for (const struct sconf_node *c = n->child; c; c = c->next) {
+		/* Nested blocks are checked by want_block; the top level of a file is not. */
+		if (!c->key)
+			return fail(b, c,
+				    "expected a field (\"Key: value\") in %s, not a list item",
+				    t->name);
 		const struct sch_field *f = sch_field_find(t, c->key);
 		if (!f) {
 			struct str k = str_from(c->key);
@@ -267,9 +272,13 @@ static bool bind_map(struct binder *b, const struct sconf_node *n, const char *w
 		dst->keys[dst->n] = c->key;
 		void *v = at(dst->v, dst->n * esize);
 		dst->n++;
-		/* "nil" is the zero value, as in mox's format. */
-		if (strcmp(c->value, "nil") == 0 && !c->child)
+		/* "nil" is the zero value, as in mox's format. Its line is still
+		 * recorded: checks report problems with such entries ("addr: nil" in
+		 * Destinations) at the key's line. */
+		if (strcmp(c->value, "nil") == 0 && !c->child) {
+			lines_put(b->lines, v, c->line);
 			continue;
+		}
 		if (!bind_value(b, c, c->key, t->elem, v))
 			return false;
 	}

@@ -203,6 +203,7 @@ Test(schema, type_and_structure_errors)
 		     "x.conf:2: Listeners: expected keys (\"Key: value\"), not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\tA: b\n",
 		     "x.conf:4: IPs: expected list items (\"- value\"), not keys");
+	expect_error("- x\n", "x.conf:1: expected a field (\"Key: value\") in Static, not a list item");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\tx:\n\t\tIPs:\n\t\t\t- "
 		     "b\n",
 		     "x.conf:6: Listeners: duplicate key \"x\"");
@@ -355,7 +356,7 @@ Test(schema, lines_of_bound_values)
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].ips.v[1]), 8);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].tls->keycerts.v[0].key), 13);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].smtp.port), 16);
-	cr_assert_eq(sch_lines_get(lines, &r.dests.v[0]), 0, "nil values are not bound");
+	cr_assert_eq(sch_lines_get(lines, &r.dests.v[0]), 23, "nil values have their key's line");
 	cr_assert_eq(sch_lines_get(lines, &r.flags.v[1]), 28);
 	cr_assert_eq(sch_lines_get(lines, &r.listeners.v[0].ips), 5, "first field: struct's line");
 }
