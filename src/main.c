@@ -40,6 +40,11 @@ int main(int argc, char **argv)
 	int consumed;
 	const struct command *c = cmd_find(rest, args, &consumed);
 	if (!c) {
+		const struct planned_command *p = cmd_find_planned(rest, args);
+		if (p)
+			return cmd_fail("\"%s\" is a mox command that tern does not implement yet "
+					"(part of %s)",
+					p->name, p->area);
 		fprintf(stderr, "tern: unknown command \"%s\"\n", args[0]);
 		return cmd_overview_usage();
 	}

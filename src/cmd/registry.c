@@ -8,10 +8,111 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[1];
-	groups[0] = (struct command_group){cmd_core, cmd_core_count};
+	static struct command_group groups[6];
+	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
+	groups[1] = (struct command_group){cmd_config, cmd_config_count};
+	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
+	groups[3] = (struct command_group){cmd_config_domain, cmd_config_domain_count};
+	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
+	groups[5] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
+}
+
+/* mox's commands that tern does not have yet, and the work that brings them. */
+static const struct planned_command planned[] = {
+	{"quickstart", "quickstart (initial configuration and DNS records)"},
+	{"setaccountpassword", "authentication"},
+	{"setadminpassword", "authentication"},
+	{"queue holdrules list", "the outgoing queue"},
+	{"queue holdrules add", "the outgoing queue"},
+	{"queue holdrules remove", "the outgoing queue"},
+	{"queue list", "the outgoing queue"},
+	{"queue hold", "the outgoing queue"},
+	{"queue unhold", "the outgoing queue"},
+	{"queue schedule", "the outgoing queue"},
+	{"queue transport", "the outgoing queue"},
+	{"queue requiretls", "the outgoing queue"},
+	{"queue fail", "the outgoing queue"},
+	{"queue drop", "the outgoing queue"},
+	{"queue dump", "the outgoing queue"},
+	{"queue retired list", "the outgoing queue"},
+	{"queue retired print", "the outgoing queue"},
+	{"queue suppress list", "the outgoing queue"},
+	{"queue suppress add", "the outgoing queue"},
+	{"queue suppress remove", "the outgoing queue"},
+	{"queue suppress lookup", "the outgoing queue"},
+	{"queue webhook list", "webhooks"},
+	{"queue webhook schedule", "webhooks"},
+	{"queue webhook cancel", "webhooks"},
+	{"queue webhook print", "webhooks"},
+	{"queue webhook retired list", "webhooks"},
+	{"queue webhook retired print", "webhooks"},
+	{"import maildir", "the message store"},
+	{"import mbox", "the message store"},
+	{"export maildir", "the message store"},
+	{"export mbox", "the message store"},
+	{"backup", "the message store"},
+	{"verifydata", "the message store"},
+	{"licenses", "release packaging"},
+	{"config dnscheck", "DNS"},
+	{"config dnsrecords", "DNS"},
+	{"config tlspubkey list", "TLS client certificate authentication"},
+	{"config tlspubkey get", "TLS client certificate authentication"},
+	{"config tlspubkey add", "TLS client certificate authentication"},
+	{"config tlspubkey rm", "TLS client certificate authentication"},
+	{"config tlspubkey gen", "TLS client certificate authentication"},
+	{"config describe-sendmail", "sendmail"},
+	{"config printservice", "release packaging"},
+	{"config ensureacmehostprivatekeys", "ACME"},
+	{"config example", "configuration examples"},
+	{"admin imapserve", "IMAP"},
+	{"checkupdate", "update checks"},
+	{"cid", "SMTP"},
+	{"clientconfig", "client configuration"},
+	{"dane dial", "DANE"},
+	{"dane dialmx", "DANE"},
+	{"dane makerecord", "DANE"},
+	{"dns lookup", "DNS"},
+	{"dkim gened25519", "DKIM"},
+	{"dkim genrsa", "DKIM"},
+	{"dkim lookup", "DKIM"},
+	{"dkim txt", "DKIM"},
+	{"dkim verify", "DKIM"},
+	{"dkim sign", "DKIM"},
+	{"dmarc lookup", "DMARC"},
+	{"dmarc parsereportmsg", "DMARC"},
+	{"dmarc verify", "DMARC"},
+	{"dmarc checkreportaddrs", "DMARC"},
+	{"dnsbl check", "DNSBL"},
+	{"dnsbl checkhealth", "DNSBL"},
+	{"mtasts lookup", "MTA-STS"},
+	{"rdap domainage", "RDAP"},
+	{"retrain", "junk filtering"},
+	{"sendmail", "sendmail"},
+	{"smtp dial", "the SMTP client"},
+	{"spf check", "SPF"},
+	{"spf lookup", "SPF"},
+	{"spf parse", "SPF"},
+	{"tlsrpt lookup", "TLS reporting"},
+	{"tlsrpt parsereportmsg", "TLS reporting"},
+	{"webapi", "the web API"},
+	{"example", "configuration examples"},
+	{"bumpuidvalidity", "the message store"},
+	{"reassignuids", "the message store"},
+	{"fixuidmeta", "the message store"},
+	{"fixmsgsize", "the message store"},
+	{"reparse", "the message store"},
+	{"ensureparsed", "the message store"},
+	{"recalculatemailboxcounts", "the message store"},
+	{"message parse", "message parsing"},
+	{"reassignthreads", "the message store"},
+};
+
+const struct planned_command *cmd_planned(size_t *n)
+{
+	*n = ARRAY_LEN(planned);
+	return planned;
 }
 
 /* Counts how many leading words of argv spell name; 0 when they do not. */
@@ -49,6 +150,20 @@ const struct command *cmd_find(int argc, char **argv, int *consumed)
 		}
 	}
 	*consumed = best_words;
+	return best;
+}
+
+const struct planned_command *cmd_find_planned(int argc, char **argv)
+{
+	const struct planned_command *best = NULL;
+	int best_words = 0;
+	for (size_t i = 0; i < ARRAY_LEN(planned); i++) {
+		int w = match_words(planned[i].name, argc, argv);
+		if (w > best_words) {
+			best = &planned[i];
+			best_words = w;
+		}
+	}
 	return best;
 }
 

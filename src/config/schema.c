@@ -105,6 +105,9 @@ static bool fail(struct binder *b, const struct sconf_node *n, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* The root has no line of its own: problems with the file as a whole name just the file. */
+	if (n->line <= 0)
+		return error_set(b->err, ERR_INVALID, "%s: %s", b->file, msg);
 	return error_set(b->err, ERR_INVALID, "%s:%d: %s", b->file, n->line, msg);
 }
 
@@ -198,11 +201,6 @@ static bool bind_struct(struct binder *b, const struct sconf_node *n, const stru
 	/* Which fields were seen, for duplicates and required fields. */
 	bool *seen = arena_zalloc(b->a, t->nfields ? t->nfields : 1);
 	for (const struct sconf_node *c = n->child; c; c = c->next) {
-		/* Nested blocks are checked by want_block; the top level of a file is not. */
-		if (!c->key)
-			return fail(b, c,
-				    "expected a field (\"Key: value\") in %s, not a list item",
-				    t->name);
 		const struct sch_field *f = sch_field_find(t, c->key);
 		if (!f) {
 			struct str k = str_from(c->key);

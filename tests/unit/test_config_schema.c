@@ -177,7 +177,7 @@ Test(schema, type_and_structure_errors)
 	expect_error("DataDir : d\n", "x.conf:1: unknown field \"DataDir \" in Static (stray "
 				      "whitespace in key?)");
 	expect_error("DataDir: a\nDataDir: b\n", "x.conf:2: duplicate field \"DataDir\" in Static");
-	expect_error("DataDir: d\n", "x.conf:0: missing required field \"Listeners\" in Static");
+	expect_error("DataDir: d\n", "x.conf: missing required field \"Listeners\" in Static");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tSMTP:\n\t\t\tPort: 1\n",
 		     "x.conf:6: missing required field \"Enabled\" in SMTP");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tSMTP:\n\t\t\tEnabled: "
@@ -203,7 +203,7 @@ Test(schema, type_and_structure_errors)
 		     "x.conf:2: Listeners: expected keys (\"Key: value\"), not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\tA: b\n",
 		     "x.conf:4: IPs: expected list items (\"- value\"), not keys");
-	expect_error("- x\n", "x.conf:1: expected a field (\"Key: value\") in Static, not a list item");
+	expect_error("- x\n", "x.conf:1: expected fields (\"Key: value\") at the top level, not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\tx:\n\t\tIPs:\n\t\t\t- "
 		     "b\n",
 		     "x.conf:6: Listeners: duplicate key \"x\"");

@@ -491,7 +491,7 @@ Test(config_static, top_level_rules)
 	expect_fail(BASE "\tl\x01x:\n\t\tIPs:\n\t\t\t- 127.0.0.2\n",
 		    "x.conf:11: listener name \"l\\x01x\" has a control character");
 	expect_fail(BASE "Transports:\n\tt\x7f: nil\n",
-		    "x.conf:11: transport name \"t\\x7f\" has a control character");
+		    "x.conf:12: transport name \"t\\x7f\" has a control character");
 	expect_fail(BASE "PackageLogLevels:\n\tsmtp\x02: info\n",
 		    "x.conf:12: package name \"smtp\\x02\" has a control character");
 }
@@ -586,7 +586,7 @@ Test(config_static, listener_ip_rules)
 	    "allowed in label");
 	expect_fail(BASE "\t\tSMTPMaxMessageSize: -5\n",
 		    "x.conf:11: listener local: SMTPMaxMessageSize cannot be negative");
-	expect_fail(BASE "\tempty: nil\n", "x.conf:7: listener empty: no IPs to listen on");
+	expect_fail(BASE "\tempty: nil\n", "x.conf:11: listener empty: no IPs to listen on");
 }
 
 #define TLS_HEAD BASE "\t\tTLS:\n"
