@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		     "configuration file, other config files are looked up in the same directory");
 	flags_bool(&fs, "pedantic", &env.pedantic,
 		   "protocol violations result in errors instead of accepting/working around them");
-	struct error err;
+	struct error err = {0};
 	int first = flags_parse(&fs, argc - 1, argv + 1, &err);
 	if (first < 0) {
 		fprintf(stderr, "tern: %s\n", err.msg);

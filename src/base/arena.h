@@ -17,8 +17,8 @@ struct arena_chunk;
 
 struct arena {
 	struct arena_chunk *head; /* newest chunk first */
-	size_t chunk_size;	  /* default size of new chunks */
-	size_t total;		  /* bytes handed out since init (for limits and tests) */
+	size_t chunk_size;        /* default size of new chunks */
+	size_t total;             /* bytes handed out since init (for limits and tests) */
 };
 
 /* A saved position; arena_rewind frees everything allocated after it. */
@@ -40,7 +40,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Copies n bytes and appends a NUL. */
 char *arena_memdup0(struct arena *a, const void *p, size_t n);
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 struct arena_mark arena_mark(const struct arena *a);
 void arena_rewind(struct arena *a, struct arena_mark m);

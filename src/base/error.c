@@ -32,10 +32,10 @@ bool error_errno(struct error *err, int errnum, const char *fmt, ...)
 	if (!err)
 		return false;
 	err->kind = (errnum == ETIMEDOUT || errnum == EAGAIN) ? ERR_TEMPORARY
-		    : (errnum == ENOENT)			    ? ERR_NOTFOUND
-		    : (errnum == EEXIST)			    ? ERR_EXISTS
-		    : (errnum == EACCES || errnum == EPERM)	    ? ERR_PERMISSION
-								    : ERR_IO;
+		    : (errnum == ENOENT)                      ? ERR_NOTFOUND
+		    : (errnum == EEXIST)                      ? ERR_EXISTS
+		    : (errnum == EACCES || errnum == EPERM)   ? ERR_PERMISSION
+							      : ERR_IO;
 	va_list ap;
 	va_start(ap, fmt);
 	format_into(err->msg, sizeof err->msg, fmt, ap);

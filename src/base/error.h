@@ -15,17 +15,17 @@
 
 enum error_kind {
 	ERR_NONE = 0,
-	ERR_INVALID,	/* bad input: syntax, value out of range */
-	ERR_NOTFOUND,	/* something named does not exist */
-	ERR_EXISTS,	/* something to be created already exists */
-	ERR_IO,		/* operating system or disk error */
-	ERR_TEMPORARY,	/* try again later: resource limits, remote unavailable */
-	ERR_LIMIT,	/* a configured or built-in bound was exceeded */
+	ERR_INVALID,    /* bad input: syntax, value out of range */
+	ERR_NOTFOUND,   /* something named does not exist */
+	ERR_EXISTS,     /* something to be created already exists */
+	ERR_IO,         /* operating system or disk error */
+	ERR_TEMPORARY,  /* try again later: resource limits, remote unavailable */
+	ERR_LIMIT,      /* a configured or built-in bound was exceeded */
 	ERR_PERMISSION, /* not allowed */
-	ERR_TIMEOUT,	/* a deadline passed */
-	ERR_CLOSED,	/* the peer went away */
-	ERR_SHUTDOWN,	/* the server is shutting down; say goodbye and end */
-	ERR_INTERNAL,	/* a bug or an impossible state */
+	ERR_TIMEOUT,    /* a deadline passed */
+	ERR_CLOSED,     /* the peer went away */
+	ERR_SHUTDOWN,   /* the server is shutting down; say goodbye and end */
+	ERR_INTERNAL,   /* a bug or an impossible state */
 };
 
 #define ERROR_MSG_MAX 512
@@ -37,11 +37,11 @@ struct error {
 
 /* Sets err (if not NULL) and returns false, so callers can `return error_set(...)`. */
 bool error_set(struct error *err, enum error_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like error_set, appending ": strerror(errnum)". */
 bool error_errno(struct error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends context: "context: previous message". Keeps the kind. Returns false. */
 bool error_prefix(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -140,7 +140,8 @@ bool mkdir_p(const char *path, mode_t mode, struct error *err)
 			if (errno != EEXIST)
 				ok = error_errno(err, errno, "mkdir %s", p);
 			else if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode))
-				ok = error_set(err, ERR_EXISTS, "%s exists and is not a directory", p);
+				ok = error_set(err, ERR_EXISTS, "%s exists and is not a directory",
+					       p);
 		}
 		if (end)
 			break;

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 /* Packages are few and long-lived; a fixed table keeps lookups lock-free. */
-#define LOG_MAX_PKGS 128
+#define LOG_MAX_PKGS     128
 #define LOG_PKG_NAME_MAX 32
 
 struct log_pkg {
 	char name[LOG_PKG_NAME_MAX];
-	atomic_int own;	      /* own level, or -1 when unset */
+	atomic_int own;       /* own level, or -1 when unset */
 	atomic_int effective; /* own level if set, else the default */
 };
 
@@ -30,7 +30,7 @@ static pthread_mutex_t pkgs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct log_pkg overflow_pkg = {"other", -1, LOG_INFO};
 
 static const char *const level_names[LOG_LEVEL_COUNT] = {
-	"error", "info", "debug", "trace", "traceauth", "tracedata",
+    "error", "info", "debug", "trace", "traceauth", "tracedata",
 };
 
 const char *log_level_name(enum log_level level)

@@ -62,7 +62,7 @@ struct log_kv {
 #define LI(k, val) ((struct log_kv){.key = (k), .type = LOG_KV_INT, .v.i = (int64_t)(val)})
 #define LU(k, val) ((struct log_kv){.key = (k), .type = LOG_KV_UINT, .v.u = (uint64_t)(val)})
 #define LB(k, val) ((struct log_kv){.key = (k), .type = LOG_KV_BOOL, .v.b = (val)})
-#define LE(val) ((struct log_kv){.key = "err", .type = LOG_KV_ERR, .v.err = (val)})
+#define LE(val)    ((struct log_kv){.key = "err", .type = LOG_KV_ERR, .v.err = (val)})
 
 /* Returns the package's handle, registering it on first use. Thread-safe. */
 struct log_pkg *log_pkg(const char *name);
@@ -82,7 +82,7 @@ void log_emit(const struct logger *lg, enum log_level level, const char *msg, si
 	} while (0)
 
 #define log_error(lg, msg, ...) LOG_AT(lg, LOG_ERROR, msg, __VA_ARGS__)
-#define log_info(lg, msg, ...) LOG_AT(lg, LOG_INFO, msg, __VA_ARGS__)
+#define log_info(lg, msg, ...)  LOG_AT(lg, LOG_INFO, msg, __VA_ARGS__)
 #define log_debug(lg, msg, ...) LOG_AT(lg, LOG_DEBUG, msg, __VA_ARGS__)
 #define log_trace(lg, msg, ...) LOG_AT(lg, LOG_TRACE, msg, __VA_ARGS__)
 

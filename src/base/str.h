@@ -19,7 +19,7 @@ struct str {
 };
 
 #define STR_LIT(lit) ((struct str){(lit), sizeof(lit) - 1})
-#define STR_NULL ((struct str){NULL, 0})
+#define STR_NULL     ((struct str){NULL, 0})
 
 struct str str_from(const char *s);
 struct str str_make(const char *p, size_t len);

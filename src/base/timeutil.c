@@ -26,8 +26,8 @@ struct unit {
 
 /* Longest names first so "ms" is not taken for "m". */
 static const struct unit units[] = {
-	{"ns", 1}, {"us", 1000}, {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000}, {"ms", NS_PER_MS},
-	{"s", NS_PER_SEC}, {"m", 60 * NS_PER_SEC}, {"h", 3600 * NS_PER_SEC},
+    {"ns", 1},         {"us", 1000},      {"\xc2\xb5s", 1000},    {"\xce\xbcs", 1000},
+    {"ms", NS_PER_MS}, {"s", NS_PER_SEC}, {"m", 60 * NS_PER_SEC}, {"h", 3600 * NS_PER_SEC},
 };
 
 static const struct unit *match_unit(struct str s, size_t *len)
@@ -56,7 +56,8 @@ bool duration_parse(struct str s, int64_t *ns, struct error *err)
 		return true;
 	}
 	if (s.len == 0)
-		return error_set(err, ERR_INVALID, "invalid duration \"%.*s\"", (int)orig.len, orig.p);
+		return error_set(err, ERR_INVALID, "invalid duration \"%.*s\"", (int)orig.len,
+				 orig.p);
 	/* Accumulate in long double: exact enough for config values, and overflow is checked. */
 	long double total = 0;
 	while (s.len) {
@@ -78,9 +79,10 @@ bool duration_parse(struct str s, int64_t *ns, struct error *err)
 		size_t ulen = 0;
 		const struct unit *u = digits ? match_unit(str_sub(s, i, s.len), &ulen) : NULL;
 		if (!u)
-			return error_set(err, ERR_INVALID,
-					 "invalid duration \"%.*s\" (use e.g. 90s, 15m, 72h, 1h30m)",
-					 (int)orig.len, orig.p);
+			return error_set(
+			    err, ERR_INVALID,
+			    "invalid duration \"%.*s\" (use e.g. 90s, 15m, 72h, 1h30m)",
+			    (int)orig.len, orig.p);
 		total += (whole + frac / scale) * (long double)u->ns;
 		if (total > (long double)INT64_MAX)
 			return error_set(err, ERR_INVALID, "duration \"%.*s\" too large",
@@ -138,8 +140,8 @@ void duration_format(int64_t ns, char *out, size_t cap)
 		else if (mins < 60)
 			snprintf(body, sizeof body, "%" PRIu64 "m%s", mins, sec);
 		else
-			snprintf(body, sizeof body, "%" PRIu64 "h%" PRIu64 "m%s", mins / 60, mins % 60,
-				 sec);
+			snprintf(body, sizeof body, "%" PRIu64 "h%" PRIu64 "m%s", mins / 60,
+				 mins % 60, sec);
 	}
 	snprintf(out, cap, "%s%s", sign, body);
 }
@@ -222,6 +224,6 @@ void time_format_rfc5322(time_t t, char *out, size_t cap)
 		off = -off;
 	/* RFC 5322 3.3: day-name and month-name are fixed English abbreviations, not locale. */
 	snprintf(out, cap, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, sign, off / 60, off % 60);
+		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 sign, off / 60, off % 60);
 }

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define NS_PER_MS INT64_C(1000000)
+#define NS_PER_MS  INT64_C(1000000)
 #define NS_PER_SEC INT64_C(1000000000)
 
 /* Monotonic milliseconds, for deadlines. */

@@ -18,7 +18,8 @@
 #include <stddef.h>
 
 struct cmd_env {
-	const char *config_path; /* static config file: -config, $TERNCONF/$MOXCONF, or the default */
+	const char
+	    *config_path; /* static config file: -config, $TERNCONF/$MOXCONF, or the default */
 	bool pedantic;
 };
 

@@ -14,7 +14,7 @@
 
 struct config *config_cmd_load(const struct cmd_env *env)
 {
-	struct error err;
+	struct error err = {0};
 	struct config *c = config_load(env->config_path, &err);
 	if (!c)
 		cmd_fail("%s", err.msg);
@@ -25,7 +25,7 @@ struct config *config_cmd_load(const struct cmd_env *env)
 static void ask_reload(const struct cmd_env *env)
 {
 	struct ctl_conn c;
-	struct error err;
+	struct error err = {0};
 	if (!ctlclient_dial(env, "reload", &c, &err))
 		return;
 	if (!ctl_recv_status(&c, &err))
@@ -36,7 +36,7 @@ static void ask_reload(const struct cmd_env *env)
 
 int config_cmd_edit(const struct cmd_env *env, config_edit_fn fn, void *arg)
 {
-	struct error err;
+	struct error err = {0};
 	struct config_static *cs = config_static_load(env->config_path, &err);
 	if (!cs)
 		return cmd_fail("%s", err.msg);
@@ -119,24 +119,24 @@ static int run_describe_domains(const struct cmd_env *env, int argc, char **argv
 }
 
 const struct command cmd_config[] = {
-	{"config test", "",
-	 "Parses and checks the configuration files.\n\n"
-	 "With valid files, the exit status is 0 and the fields that are configured but\n"
-	 "belong to features this version of tern does not have yet are listed. With an\n"
-	 "invalid file, the first problem is printed as file:line: message and the exit\n"
-	 "status is 1.",
-	 run_test},
-	{"config describe-static", ">tern.conf",
-	 "Prints an annotated template of the static configuration file, tern.conf.\n\n"
-	 "Every field is shown with its meaning; optional fields are marked. The static\n"
-	 "file is read when tern starts: changes need a restart. The template needs\n"
-	 "values filled in before it is a valid configuration.",
-	 run_describe_static},
-	{"config describe-domains", ">domains.conf",
-	 "Prints an annotated template of the domains configuration file, domains.conf.\n\n"
-	 "domains.conf holds the domains, accounts with their addresses, aliases and\n"
-	 "routes. The config commands of tern change it, and a running tern reloads it\n"
-	 "when it changes. The template needs values filled in before it is valid.",
-	 run_describe_domains},
+    {"config test", "",
+     "Parses and checks the configuration files.\n\n"
+     "With valid files, the exit status is 0 and the fields that are configured but\n"
+     "belong to features this version of tern does not have yet are listed. With an\n"
+     "invalid file, the first problem is printed as file:line: message and the exit\n"
+     "status is 1.",
+     run_test},
+    {"config describe-static", ">tern.conf",
+     "Prints an annotated template of the static configuration file, tern.conf.\n\n"
+     "Every field is shown with its meaning; optional fields are marked. The static\n"
+     "file is read when tern starts: changes need a restart. The template needs\n"
+     "values filled in before it is a valid configuration.",
+     run_describe_static},
+    {"config describe-domains", ">domains.conf",
+     "Prints an annotated template of the domains configuration file, domains.conf.\n\n"
+     "domains.conf holds the domains, accounts with their addresses, aliases and\n"
+     "routes. The config commands of tern change it, and a running tern reloads it\n"
+     "when it changes. The template needs values filled in before it is valid.",
+     run_describe_domains},
 };
 const size_t cmd_config_count = sizeof cmd_config / sizeof cmd_config[0];

@@ -63,7 +63,8 @@ static int run_account_addresses(const struct cmd_env *env, int argc, char **arg
 	if (!a) {
 		rc = cmd_fail("account \"%s\" does not exist", argv[0]);
 	} else {
-		const char **keys = xcalloc(a->destinations.n ? a->destinations.n : 1, sizeof *keys);
+		const char **keys =
+		    xcalloc(a->destinations.n ? a->destinations.n : 1, sizeof *keys);
 		memcpy(keys, a->destinations.keys, a->destinations.n * sizeof *keys);
 		qsort(keys, a->destinations.n, sizeof *keys, cmp_str);
 		for (size_t i = 0; i < a->destinations.n; i++)
@@ -82,8 +83,9 @@ static bool valid_account_name(const char *name, struct error *err)
 		return error_set(err, ERR_INVALID, "invalid account name \"%s\"", name);
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		if (*p == '/' || *p < 0x20 || *p == 0x7f)
-			return error_set(err, ERR_INVALID,
-					 "account name must not contain \"/\" or control characters");
+			return error_set(
+			    err, ERR_INVALID,
+			    "account name must not contain \"/\" or control characters");
 	if (strlen(name) > 255)
 		return error_set(err, ERR_INVALID, "account name longer than 255 bytes");
 	return true;
@@ -121,8 +123,8 @@ static bool address_available(const struct cfg_dynamic *d, const struct address 
 				 "localpart \"%s\" contains a catchall separator of domain %s",
 				 addr->localpart, addr->domain.unicode);
 	struct cfg_dynamic_match m;
-	enum cfg_lookup_status st =
-		cfg_lookup_recipient(d, addr->localpart, addr->domain.ascii, CFG_LOOKUP_ALLOW_ALIAS, &m);
+	enum cfg_lookup_status st = cfg_lookup_recipient(d, addr->localpart, addr->domain.ascii,
+							 CFG_LOOKUP_ALLOW_ALIAS, &m);
 	bool taken = (st == CFG_LOOKUP_ACCOUNT && m.catchall == (addr->localpart[0] == '\0')) ||
 		     st == CFG_LOOKUP_ALIAS;
 	if (!taken)
@@ -155,12 +157,14 @@ static void init_account(struct cfg_account *acc, const struct address *addr, st
 	acc->automatic_junk_flags.enabled = true;
 	acc->automatic_junk_flags.junk_mailbox_regexp = "^(junk|spam)";
 	acc->automatic_junk_flags.neutral_mailbox_regexp =
-		"^(inbox|neutral|postmaster|dmarc|tlsrpt|rejects)";
+	    "^(inbox|neutral|postmaster|dmarc|tlsrpt|rejects)";
 	acc->junk_filter = arena_zalloc(a, sizeof *acc->junk_filter);
 	acc->junk_filter->threshold = 0.95;
-	acc->junk_filter->params = (struct cfg_junk_params){
-		.onegrams = true, .max_power = 0.01, .top_words = 10, .ignore_words = 0.1,
-		.rare_words = 2};
+	acc->junk_filter->params = (struct cfg_junk_params){.onegrams = true,
+							    .max_power = 0.01,
+							    .top_words = 10,
+							    .ignore_words = 0.1,
+							    .rare_words = 2};
 	acc->subject_pass.period = INT64_C(12) * 3600 * NS_PER_SEC;
 }
 
@@ -178,11 +182,12 @@ static bool edit_account_add(void *arg, struct cfg_dynamic *d, struct arena *a, 
 	if (cfg_account_find(d, op->name))
 		return error_set(err, ERR_EXISTS, "account \"%s\" already exists", op->name);
 	if (!addr.localpart[0])
-		return error_set(err, ERR_INVALID, "a new account needs a full address, not a catchall");
+		return error_set(err, ERR_INVALID,
+				 "a new account needs a full address, not a catchall");
 	if (!address_available(d, &addr, err))
 		return false;
-	struct cfg_account *acc = sch_map_add((struct sch_map *)&d->accounts, sizeof *acc,
-					      op->name, a);
+	struct cfg_account *acc =
+	    sch_map_add((struct sch_map *)&d->accounts, sizeof *acc, op->name, a);
 	init_account(acc, &addr, a);
 	return true;
 }
@@ -199,22 +204,26 @@ static int run_account_add(const struct cmd_env *env, int argc, char **argv)
 static bool account_in_use(const struct cfg_dynamic *d, const char *name, struct error *err)
 {
 	if (strcmp(d->postmaster_account, name) == 0)
-		return error_set(err, ERR_INVALID, "account \"%s\" is the postmaster account in the "
-						   "static config", name);
+		return error_set(err, ERR_INVALID,
+				 "account \"%s\" is the postmaster account in the "
+				 "static config",
+				 name);
 	for (size_t i = 0; i < d->domains.n; i++) {
 		const struct cfg_domain *dom = &d->domains.v[i];
 		if ((dom->dmarc && strcmp(dom->dmarc->account, name) == 0) ||
 		    (dom->tlsrpt && strcmp(dom->tlsrpt->account, name) == 0))
-			return error_set(err, ERR_INVALID,
-					 "account \"%s\" receives reports for domain %s; change that "
-					 "first",
-					 name, d->domains.keys[i]);
+			return error_set(
+			    err, ERR_INVALID,
+			    "account \"%s\" receives reports for domain %s; change that "
+			    "first",
+			    name, d->domains.keys[i]);
 	}
 	const struct cfg_account *acc = cfg_account_find(d, name);
 	if (acc && acc->naliases > 0)
 		return error_set(err, ERR_INVALID,
-				 "account \"%s\" has addresses in alias %s@%s; remove them first", name,
-				 acc->aliases[0]->localpart, acc->aliases[0]->domain->name.unicode);
+				 "account \"%s\" has addresses in alias %s@%s; remove them first",
+				 name, acc->aliases[0]->localpart,
+				 acc->aliases[0]->domain->name.unicode);
 	return true;
 }
 
@@ -242,7 +251,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 /* mox removes an account's data with the account: messages, index and all. */
 static int remove_account_data(const struct cmd_env *env, const char *name)
 {
-	struct error err;
+	struct error err = {0};
 	struct config_static *cs = config_static_load(env->config_path, &err);
 	if (!cs)
 		return cmd_fail("%s", err.msg);
@@ -251,9 +260,10 @@ static int remove_account_data(const struct cmd_env *env, const char *name)
 	int rc = 0;
 	struct stat st;
 	if (lstat(dir, &st) == 0 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		rc = cmd_fail("account removed from the config, but removing its data in %s failed: "
-			      "%s",
-			      dir, strerror(errno));
+		rc =
+		    cmd_fail("account removed from the config, but removing its data in %s failed: "
+			     "%s",
+			     dir, strerror(errno));
 	free(dir);
 	free(accounts);
 	config_static_free(cs);
@@ -264,7 +274,7 @@ static int run_account_rm(const struct cmd_env *env, int argc, char **argv)
 {
 	if (argc != 1)
 		return cmd_usage(&cmd_config_account[3]);
-	struct error err;
+	struct error err = {0};
 	if (!valid_account_name(argv[0], &err))
 		return cmd_fail("%s", err.msg);
 	int rc = config_cmd_edit(env, edit_account_rm, argv[0]);
@@ -276,8 +286,7 @@ struct account_login {
 	const char *message; /* NULL: enable */
 };
 
-static bool edit_account_login(void *arg, struct cfg_dynamic *d, struct arena *a,
-			       struct error *err)
+static bool edit_account_login(void *arg, struct cfg_dynamic *d, struct arena *a, struct error *err)
 {
 	struct account_login *op = arg;
 	struct cfg_account *acc = cfg_account_find(d, op->name);
@@ -308,7 +317,7 @@ static int run_account_disable(const struct cmd_env *env, int argc, char **argv)
 {
 	if (argc != 2)
 		return cmd_usage(&cmd_config_account[4]);
-	struct error err;
+	struct error err = {0};
 	if (!valid_disable_message(argv[1], &err))
 		return cmd_fail("%s", err.msg);
 	struct account_login op = {argv[0], argv[1]};
@@ -414,7 +423,7 @@ static int run_address_account(const struct cmd_env *env, int argc, char **argv)
 	if (argc != 1)
 		return cmd_usage(&cmd_config_account[8]);
 	struct address addr;
-	struct error err;
+	struct error err = {0};
 	if (!address_parse_cstr(argv[0], 0, &addr, &err))
 		return cmd_fail("address \"%s\": %s", argv[0], err.msg);
 	struct config *c = config_cmd_load(env);
@@ -439,49 +448,49 @@ static int run_address_account(const struct cmd_env *env, int argc, char **argv)
 }
 
 const struct command cmd_config_account[] = {
-	{"config account list", "",
-	 "Lists all accounts, one per line, with \"(disabled)\" after a tab for accounts\n"
-	 "whose login is disabled.",
-	 run_account_list},
-	{"config account addresses", "$account",
-	 "Lists the addresses of an account, one per line. An address starting with \"@\"\n"
-	 "is the catchall of its domain. Does not consider whether login is disabled.",
-	 run_account_addresses},
-	{"config account add", "$account $address",
-	 "Adds an account with one address and applies the change.\n\n"
-	 "Mail for the address is delivered to the new account. The account gets no\n"
-	 "password: set one with \"tern setaccountpassword\". The account name becomes a\n"
-	 "directory name in the data directory and may not contain \"/\".",
-	 run_account_add},
-	{"config account rm", "$account",
-	 "Removes an account and its data, and applies the change.\n\n"
-	 "Mail for its addresses is rejected from then on. The account's messages are\n"
-	 "deleted from the data directory. An account that receives reports for a domain,\n"
-	 "is the postmaster account, or is a member of an alias is not removed.",
-	 run_account_rm},
-	{"config account disable", "$account $message",
-	 "Disables login for an account; login attempts are refused with the message.\n\n"
-	 "Mail for the account is still accepted, and its queued mail still delivered.\n"
-	 "The message must be printable ASCII, at most 256 characters, because SMTP and\n"
-	 "IMAP replies carry it.",
-	 run_account_disable},
-	{"config account enable", "$account",
-	 "Enables login again for an account that was disabled.", run_account_enable},
-	{"config address add", "$address $account",
-	 "Adds an address to an account and applies the change.\n\n"
-	 "An address starting with \"@\" (no localpart) is the catchall of its domain. The\n"
-	 "domain must be configured, and the address (after the domain's case and\n"
-	 "catchall separator rules) must not be configured already.",
-	 run_address_add},
-	{"config address rm", "$address",
-	 "Removes an address from its account and applies the change.\n\n"
-	 "Mail for the address is rejected from then on. The last address of an account\n"
-	 "and members of aliases are not removed.",
-	 run_address_rm},
-	{"config address account", "$address",
-	 "Prints the account that receives mail for an address, taking catchall\n"
-	 "addresses and catchall separators into account. Does not consider whether\n"
-	 "login is disabled.",
-	 run_address_account},
+    {"config account list", "",
+     "Lists all accounts, one per line, with \"(disabled)\" after a tab for accounts\n"
+     "whose login is disabled.",
+     run_account_list},
+    {"config account addresses", "$account",
+     "Lists the addresses of an account, one per line. An address starting with \"@\"\n"
+     "is the catchall of its domain. Does not consider whether login is disabled.",
+     run_account_addresses},
+    {"config account add", "$account $address",
+     "Adds an account with one address and applies the change.\n\n"
+     "Mail for the address is delivered to the new account. The account gets no\n"
+     "password: set one with \"tern setaccountpassword\". The account name becomes a\n"
+     "directory name in the data directory and may not contain \"/\".",
+     run_account_add},
+    {"config account rm", "$account",
+     "Removes an account and its data, and applies the change.\n\n"
+     "Mail for its addresses is rejected from then on. The account's messages are\n"
+     "deleted from the data directory. An account that receives reports for a domain,\n"
+     "is the postmaster account, or is a member of an alias is not removed.",
+     run_account_rm},
+    {"config account disable", "$account $message",
+     "Disables login for an account; login attempts are refused with the message.\n\n"
+     "Mail for the account is still accepted, and its queued mail still delivered.\n"
+     "The message must be printable ASCII, at most 256 characters, because SMTP and\n"
+     "IMAP replies carry it.",
+     run_account_disable},
+    {"config account enable", "$account", "Enables login again for an account that was disabled.",
+     run_account_enable},
+    {"config address add", "$address $account",
+     "Adds an address to an account and applies the change.\n\n"
+     "An address starting with \"@\" (no localpart) is the catchall of its domain. The\n"
+     "domain must be configured, and the address (after the domain's case and\n"
+     "catchall separator rules) must not be configured already.",
+     run_address_add},
+    {"config address rm", "$address",
+     "Removes an address from its account and applies the change.\n\n"
+     "Mail for the address is rejected from then on. The last address of an account\n"
+     "and members of aliases are not removed.",
+     run_address_rm},
+    {"config address account", "$address",
+     "Prints the account that receives mail for an address, taking catchall\n"
+     "addresses and catchall separators into account. Does not consider whether\n"
+     "login is disabled.",
+     run_address_account},
 };
 const size_t cmd_config_account_count = sizeof cmd_config_account / sizeof cmd_config_account[0];

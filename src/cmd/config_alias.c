@@ -61,12 +61,15 @@ static bool add_members(struct cfg_alias *al, char **addrs, int n, struct arena 
 			return error_prefix(err, "member \"%s\"", addrs[i]);
 		for (size_t j = 0; j < al->addresses.n; j++) {
 			struct address o;
-			if (address_parse_cstr(al->addresses.v[j], 0, &o, NULL) && address_eq(&o, &m))
-				return error_set(err, ERR_EXISTS, "%s is already a member", addrs[i]);
+			if (address_parse_cstr(al->addresses.v[j], 0, &o, NULL) &&
+			    address_eq(&o, &m))
+				return error_set(err, ERR_EXISTS, "%s is already a member",
+						 addrs[i]);
 		}
 		struct buf b = BUF_INIT;
 		address_format(&b, &m, true);
-		const char **slot = sch_list_add((struct sch_list *)&al->addresses, sizeof *slot, a);
+		const char **slot =
+		    sch_list_add((struct sch_list *)&al->addresses, sizeof *slot, a);
 		*slot = arena_strdup(a, buf_cstr(&b));
 		buf_free(&b);
 	}
@@ -78,7 +81,7 @@ static int run_alias_list(const struct cmd_env *env, int argc, char **argv)
 	if (argc != 1)
 		return cmd_usage(&cmd_config_alias[0]);
 	struct dns_domain dn;
-	struct error err;
+	struct error err = {0};
 	if (!dns_domain_parse_cstr(argv[0], 0, &dn, &err))
 		return cmd_fail("domain \"%s\": %s", argv[0], err.msg);
 	struct config *c = config_cmd_load(env);
@@ -106,7 +109,7 @@ static int run_alias_print(const struct cmd_env *env, int argc, char **argv)
 	struct config_dynamic *cd = config_dynamic_get(c);
 	struct cfg_domain *dom;
 	size_t i;
-	struct error err;
+	struct error err = {0};
 	struct cfg_alias *al = find_alias(cd->d, argv[0], &dom, &i, &err);
 	int rc = 0;
 	if (!al) {
@@ -139,18 +142,20 @@ static bool edit_alias_add(void *arg, struct cfg_dynamic *d, struct arena *a, st
 	bool ok = parse_alias(op->alias, &addr, &key, err);
 	struct cfg_domain *dom = ok ? cfg_domain_find(d, addr.domain.ascii) : NULL;
 	if (ok && !dom)
-		ok = error_set(err, ERR_NOTFOUND, "domain %s is not configured", addr.domain.unicode);
+		ok = error_set(err, ERR_NOTFOUND, "domain %s is not configured",
+			       addr.domain.unicode);
 	struct cfg_dynamic_match m;
-	if (ok && cfg_lookup_recipient(d, addr.localpart, addr.domain.ascii, CFG_LOOKUP_ALLOW_ALIAS,
-				       &m) == CFG_LOOKUP_ACCOUNT &&
+	if (ok &&
+	    cfg_lookup_recipient(d, addr.localpart, addr.domain.ascii, CFG_LOOKUP_ALLOW_ALIAS,
+				 &m) == CFG_LOOKUP_ACCOUNT &&
 	    !m.catchall)
 		ok = error_set(err, ERR_EXISTS, "%s is an address of account \"%s\"", op->alias,
 			       m.account_name);
 	if (ok && sch_map_index((struct sch_map *)&dom->aliases, buf_cstr(&key)) >= 0)
 		ok = error_set(err, ERR_EXISTS, "alias %s already exists", op->alias);
 	if (ok) {
-		struct cfg_alias *al = sch_map_add((struct sch_map *)&dom->aliases, sizeof *al,
-						   buf_cstr(&key), a);
+		struct cfg_alias *al =
+		    sch_map_add((struct sch_map *)&dom->aliases, sizeof *al, buf_cstr(&key), a);
 		al->post_public = true;
 		ok = add_members(al, op->addrs, op->naddrs, a, err);
 	}
@@ -179,8 +184,7 @@ static bool set_flag(bool *dst, const char *v, const char *name, struct error *e
 	return true;
 }
 
-static bool edit_alias_update(void *arg, struct cfg_dynamic *d, struct arena *a,
-			      struct error *err)
+static bool edit_alias_update(void *arg, struct cfg_dynamic *d, struct arena *a, struct error *err)
 {
 	(void)a;
 	struct alias_op *op = arg;
@@ -201,7 +205,7 @@ static int run_alias_update(const struct cmd_env *env, int argc, char **argv)
 	flags_string(&fs, "listmembers", &op.list_members, "whether members can list members");
 	flags_string(&fs, "allowmsgfrom", &op.allow_msg_from,
 		     "whether members can use the alias address in the message From header");
-	struct error err;
+	struct error err = {0};
 	/* mox's usage puts the alias first and the flags after it. */
 	if (argc < 1)
 		return cmd_usage(&cmd_config_alias[3]);
@@ -235,8 +239,7 @@ static int run_alias_rm(const struct cmd_env *env, int argc, char **argv)
 	return config_cmd_edit(env, edit_alias_rm, &op);
 }
 
-static bool edit_alias_addaddr(void *arg, struct cfg_dynamic *d, struct arena *a,
-			       struct error *err)
+static bool edit_alias_addaddr(void *arg, struct cfg_dynamic *d, struct arena *a, struct error *err)
 {
 	struct alias_op *op = arg;
 	struct cfg_domain *dom;
@@ -253,8 +256,7 @@ static int run_alias_addaddr(const struct cmd_env *env, int argc, char **argv)
 	return config_cmd_edit(env, edit_alias_addaddr, &op);
 }
 
-static bool edit_alias_rmaddr(void *arg, struct cfg_dynamic *d, struct arena *a,
-			      struct error *err)
+static bool edit_alias_rmaddr(void *arg, struct cfg_dynamic *d, struct arena *a, struct error *err)
 {
 	(void)a;
 	struct alias_op *op = arg;
@@ -270,7 +272,8 @@ static bool edit_alias_rmaddr(void *arg, struct cfg_dynamic *d, struct arena *a,
 		size_t j = 0;
 		for (; j < al->addresses.n; j++) {
 			struct address o;
-			if (address_parse_cstr(al->addresses.v[j], 0, &o, NULL) && address_eq(&o, &m))
+			if (address_parse_cstr(al->addresses.v[j], 0, &o, NULL) &&
+			    address_eq(&o, &m))
 				break;
 		}
 		if (j == al->addresses.n)
@@ -292,32 +295,32 @@ static int run_alias_rmaddr(const struct cmd_env *env, int argc, char **argv)
 }
 
 const struct command cmd_config_alias[] = {
-	{"config alias list", "$domain", "Lists the aliases (lists) of a domain, one per line.",
-	 run_alias_list},
-	{"config alias print", "$alias@domain",
-	 "Prints the settings and members of an alias (list).", run_alias_print},
-	{"config alias add", "$alias@domain $rcpt1@domain ...",
-	 "Adds an alias (list) with one or more members, open to posts from anyone.\n\n"
-	 "Mail for the alias is delivered to each member once. Members must be addresses\n"
-	 "of accounts here. To give an account another address, add the address to the\n"
-	 "account instead of making an alias.",
-	 run_alias_add},
-	{"config alias update", "$alias@domain [-postpublic false|true -listmembers false|true "
-				"-allowmsgfrom false|true]",
-	 "Changes the settings of an alias (list).\n\n"
-	 "Flags:\n"
-	 "  -allowmsgfrom string\n"
-	 "\twhether members can use the alias address in the message From header\n"
-	 "  -listmembers string\n"
-	 "\twhether members can list members\n"
-	 "  -postpublic string\n"
-	 "\twhether anyone (true) or only members (false) can post",
-	 run_alias_update},
-	{"config alias rm", "$alias@domain", "Removes an alias (list).", run_alias_rm},
-	{"config alias addaddr", "$alias@domain $rcpt1@domain ...",
-	 "Adds members to an alias (list).", run_alias_addaddr},
-	{"config alias rmaddr", "$alias@domain $rcpt1@domain ...",
-	 "Removes members from an alias (list); the last member cannot be removed.",
-	 run_alias_rmaddr},
+    {"config alias list", "$domain", "Lists the aliases (lists) of a domain, one per line.",
+     run_alias_list},
+    {"config alias print", "$alias@domain", "Prints the settings and members of an alias (list).",
+     run_alias_print},
+    {"config alias add", "$alias@domain $rcpt1@domain ...",
+     "Adds an alias (list) with one or more members, open to posts from anyone.\n\n"
+     "Mail for the alias is delivered to each member once. Members must be addresses\n"
+     "of accounts here. To give an account another address, add the address to the\n"
+     "account instead of making an alias.",
+     run_alias_add},
+    {"config alias update",
+     "$alias@domain [-postpublic false|true -listmembers false|true "
+     "-allowmsgfrom false|true]",
+     "Changes the settings of an alias (list).\n\n"
+     "Flags:\n"
+     "  -allowmsgfrom string\n"
+     "\twhether members can use the alias address in the message From header\n"
+     "  -listmembers string\n"
+     "\twhether members can list members\n"
+     "  -postpublic string\n"
+     "\twhether anyone (true) or only members (false) can post",
+     run_alias_update},
+    {"config alias rm", "$alias@domain", "Removes an alias (list).", run_alias_rm},
+    {"config alias addaddr", "$alias@domain $rcpt1@domain ...", "Adds members to an alias (list).",
+     run_alias_addaddr},
+    {"config alias rmaddr", "$alias@domain $rcpt1@domain ...",
+     "Removes members from an alias (list); the last member cannot be removed.", run_alias_rmaddr},
 };
 const size_t cmd_config_alias_count = sizeof cmd_config_alias / sizeof cmd_config_alias[0];

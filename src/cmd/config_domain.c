@@ -28,7 +28,7 @@
 
 /* mox's defaults for a new domain's DKIM signatures and MTA-STS policy. */
 #define DKIM_EXPIRATION "72h"
-#define MTASTS_MAX_AGE (INT64_C(24) * 3600 * NS_PER_SEC)
+#define MTASTS_MAX_AGE  (INT64_C(24) * 3600 * NS_PER_SEC)
 
 struct domain_add {
 	const char *domain;
@@ -49,9 +49,9 @@ static bool add_selector(struct domain_add *op, struct cfg_domain *dom, const ch
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	const char *rel = arena_sprintf(a, "dkim/%s._domainkey.%s.%s.%skey.pkcs8.pem", selector,
-					op->domain, stamp,
-					kind == CERTGEN_ED25519 ? "ed25519" : "rsa2048");
+	const char *rel =
+	    arena_sprintf(a, "dkim/%s._domainkey.%s.%s.%skey.pkcs8.pem", selector, op->domain,
+			  stamp, kind == CERTGEN_ED25519 ? "ed25519" : "rsa2048");
 	char *path = path_join(op->cs->dir, rel);
 	char *dir = path_dirname(path);
 	struct buf pem = BUF_INIT;
@@ -66,8 +66,8 @@ static bool add_selector(struct domain_add *op, struct cfg_domain *dom, const ch
 		return false;
 	}
 	op->key_paths[slot] = path;
-	struct cfg_selector *sel = sch_map_add((struct sch_map *)&dom->dkim.selectors,
-					       sizeof *sel, selector, a);
+	struct cfg_selector *sel =
+	    sch_map_add((struct sch_map *)&dom->dkim.selectors, sizeof *sel, selector, a);
 	sel->expiration = DKIM_EXPIRATION;
 	sel->private_key_file = rel;
 	const char **sign = sch_list_add((struct sch_list *)&dom->dkim.sign, sizeof *sign, a);
@@ -112,7 +112,8 @@ static void init_domain(struct domain_add *op, struct cfg_domain *dom, struct ar
 	}
 }
 
-/* The account for the domain's reports: created with localpart@domain, or given a postmaster address. */
+/* The account for the domain's reports: created with localpart@domain, or given a postmaster
+ * address. */
 static bool attach_account(struct domain_add *op, struct cfg_dynamic *d, const char *name,
 			   struct arena *a, struct error *err)
 {
@@ -161,8 +162,8 @@ static bool edit_domain_add(void *arg, struct cfg_dynamic *d, struct arena *a, s
 		return error_set(err, ERR_EXISTS, "domain %s already exists", dn.unicode);
 	if (!op->account[0])
 		return error_set(err, ERR_INVALID, "account name is empty");
-	struct cfg_domain *dom = sch_map_add((struct sch_map *)&d->domains, sizeof *dom,
-					     dn.unicode, a);
+	struct cfg_domain *dom =
+	    sch_map_add((struct sch_map *)&d->domains, sizeof *dom, dn.unicode, a);
 	init_domain(op, dom, a);
 	char year[8];
 	time_t now = time(NULL);
@@ -180,7 +181,7 @@ static int run_domain_add(const struct cmd_env *env, int argc, char **argv)
 	bool disabled = false;
 	struct flagset fs = {0};
 	flags_bool(&fs, "disabled", &disabled, "disable the new domain");
-	struct error err;
+	struct error err = {0};
 	int first = flags_parse(&fs, argc, argv, &err);
 	if (first < 0)
 		fprintf(stderr, "tern: %s\n", err.msg);
@@ -190,8 +191,9 @@ static int run_domain_add(const struct cmd_env *env, int argc, char **argv)
 	struct config_static *cs = config_static_load(env->config_path, &err);
 	if (!cs)
 		return cmd_fail("%s", err.msg);
-	struct domain_add op = {argv[first], argv[first + 1], n == 3 ? argv[first + 2] : NULL,
-				disabled, cs, {NULL, NULL}};
+	struct domain_add op = {
+	    argv[first], argv[first + 1], n == 3 ? argv[first + 2] : NULL, disabled,
+	    cs,          {NULL, NULL}};
 	int rc = config_cmd_edit(env, edit_domain_add, &op);
 	for (int i = 0; i < 2; i++) {
 		if (rc != 0 && op.key_paths[i])
@@ -259,15 +261,15 @@ static bool edit_domain_rm(void *arg, struct cfg_dynamic *d, struct arena *a, st
 /* Keys of a removed domain move to dkim/old/ beside them, unless another domain uses them. */
 static void retire_keys(const struct config_static *cs, char *const *keys, size_t n)
 {
-	struct error err;
+	struct error err = {0};
 	struct config_dynamic *cd = config_dynamic_load(cs, &err);
 	for (size_t i = 0; i < n && cd; i++) {
 		bool used = false;
 		for (size_t j = 0; j < cd->d->domains.n && !used; j++) {
 			const struct cfg_domain *dom = &cd->d->domains.v[j];
 			for (size_t k = 0; k < dom->dkim.selectors.n; k++)
-				used |= strcmp(dom->dkim.selectors.v[k].private_key_file, keys[i]) ==
-					0;
+				used |=
+				    strcmp(dom->dkim.selectors.v[k].private_key_file, keys[i]) == 0;
 		}
 		if (used)
 			continue;
@@ -291,7 +293,7 @@ static int run_domain_rm(const struct cmd_env *env, int argc, char **argv)
 {
 	if (argc != 1)
 		return cmd_usage(&cmd_config_domain[1]);
-	struct error err;
+	struct error err = {0};
 	struct config_static *cs = config_static_load(env->config_path, &err);
 	if (!cs)
 		return cmd_fail("%s", err.msg);
@@ -311,8 +313,7 @@ struct domain_toggle {
 	bool disabled;
 };
 
-static bool edit_domain_toggle(void *arg, struct cfg_dynamic *d, struct arena *a,
-			       struct error *err)
+static bool edit_domain_toggle(void *arg, struct cfg_dynamic *d, struct arena *a, struct error *err)
 {
 	(void)a;
 	struct domain_toggle *op = arg;
@@ -343,31 +344,31 @@ static int run_domain_enable(const struct cmd_env *env, int argc, char **argv)
 }
 
 const struct command cmd_config_domain[] = {
-	{"config domain add", "[-disabled] $domain $account [$localpart]",
-	 "Adds a domain and applies the change.\n\n"
-	 "The account receives the domain's DMARC and TLS reports and its postmaster\n"
-	 "mail. Give a localpart if and only if the account does not exist yet: it is\n"
-	 "then created with the address localpart@domain. Two DKIM keys are generated in\n"
-	 "the config directory's dkim/ (Ed25519 and RSA 2048) and used for signing.\n\n"
-	 "A domain added with -disabled can be configured further, but mail from and to\n"
-	 "it is refused with temporary errors, and no TLS certificates are requested\n"
-	 "for it, until it is enabled.\n\n"
-	 "Flags:\n"
-	 "  -disabled\n"
-	 "\tdisable the new domain",
-	 run_domain_add},
-	{"config domain rm", "$domain",
-	 "Removes a domain and applies the change.\n\n"
-	 "Mail for the domain is rejected from then on. A domain still used by account\n"
-	 "addresses is not removed: remove those first. Its DKIM keys are moved to\n"
-	 "dkim/old/ in the config directory.",
-	 run_domain_rm},
-	{"config domain disable", "$domain",
-	 "Disables a domain and applies the change.\n\n"
-	 "Incoming mail for it and outgoing mail from it are refused with temporary\n"
-	 "errors; accounts with addresses at the domain can still log in.",
-	 run_domain_disable},
-	{"config domain enable", "$domain",
-	 "Enables a disabled domain again and applies the change.", run_domain_enable},
+    {"config domain add", "[-disabled] $domain $account [$localpart]",
+     "Adds a domain and applies the change.\n\n"
+     "The account receives the domain's DMARC and TLS reports and its postmaster\n"
+     "mail. Give a localpart if and only if the account does not exist yet: it is\n"
+     "then created with the address localpart@domain. Two DKIM keys are generated in\n"
+     "the config directory's dkim/ (Ed25519 and RSA 2048) and used for signing.\n\n"
+     "A domain added with -disabled can be configured further, but mail from and to\n"
+     "it is refused with temporary errors, and no TLS certificates are requested\n"
+     "for it, until it is enabled.\n\n"
+     "Flags:\n"
+     "  -disabled\n"
+     "\tdisable the new domain",
+     run_domain_add},
+    {"config domain rm", "$domain",
+     "Removes a domain and applies the change.\n\n"
+     "Mail for the domain is rejected from then on. A domain still used by account\n"
+     "addresses is not removed: remove those first. Its DKIM keys are moved to\n"
+     "dkim/old/ in the config directory.",
+     run_domain_rm},
+    {"config domain disable", "$domain",
+     "Disables a domain and applies the change.\n\n"
+     "Incoming mail for it and outgoing mail from it are refused with temporary\n"
+     "errors; accounts with addresses at the domain can still log in.",
+     run_domain_disable},
+    {"config domain enable", "$domain", "Enables a disabled domain again and applies the change.",
+     run_domain_enable},
 };
 const size_t cmd_config_domain_count = sizeof cmd_config_domain / sizeof cmd_config_domain[0];

@@ -125,13 +125,13 @@ int cmd_overview_usage(void)
 }
 
 const struct command cmd_core[] = {
-	{"help", "[$command ...]",
-	 "Prints help for the commands that match.\n\n"
-	 "With one command named in full, its usage and whole help text are printed.\n"
-	 "When the words given start the names of several commands, each of those is\n"
-	 "listed with the first line of its help. Without arguments, all commands are\n"
-	 "listed.",
-	 run_help},
-	{"version", "", "Prints the version of tern.", run_version},
+    {"help", "[$command ...]",
+     "Prints help for the commands that match.\n\n"
+     "With one command named in full, its usage and whole help text are printed.\n"
+     "When the words given start the names of several commands, each of those is\n"
+     "listed with the first line of its help. Without arguments, all commands are\n"
+     "listed.",
+     run_help},
+    {"version", "", "Prints the version of tern.", run_version},
 };
 const size_t cmd_core_count = sizeof cmd_core / sizeof cmd_core[0];

@@ -45,8 +45,8 @@ static bool set_value(struct flag *f, const char *v, struct error *err)
 		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
 			*(bool *)f->value = false;
 		else
-			return error_set(err, ERR_INVALID, "invalid boolean value \"%s\" for -%s", v,
-					 f->name);
+			return error_set(err, ERR_INVALID, "invalid boolean value \"%s\" for -%s",
+					 v, f->name);
 		return true;
 	case FLAG_STRING: *(const char **)f->value = v; return true;
 	case FLAG_INT:
@@ -98,7 +98,9 @@ void flags_print(const struct flagset *fs, void *file)
 	FILE *out = file;
 	for (int i = 0; i < fs->n; i++) {
 		const struct flag *f = &fs->flags[i];
-		const char *arg = f->type == FLAG_STRING ? " string" : f->type == FLAG_INT ? " int" : "";
+		const char *arg = f->type == FLAG_STRING ? " string"
+				  : f->type == FLAG_INT  ? " int"
+							 : "";
 		fprintf(out, "  -%s%s\n    \t%s\n", f->name, arg, f->help);
 	}
 }

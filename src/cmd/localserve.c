@@ -27,13 +27,14 @@ static void write_services(struct buf *b)
 		int port;
 		bool plain_ok;
 	} services[] = {
-		{"SMTP", 25, false},	     {"Submission", 587, true}, {"Submissions", 465, false},
-		{"IMAP", 143, true},	     {"IMAPS", 993, false},	{"AccountHTTP", 80, false},
-		{"AccountHTTPS", 443, false}, {"AdminHTTP", 80, false},	{"AdminHTTPS", 443, false},
-		{"WebmailHTTP", 80, false},   {"WebmailHTTPS", 443, false},
-		{"WebAPIHTTP", 80, false},    {"WebAPIHTTPS", 443, false},
-		{"MetricsHTTP", 81, false},   {"WebserverHTTP", 80, false},
-		{"WebserverHTTPS", 443, false},
+	    {"SMTP", 25, false},          {"Submission", 587, true},
+	    {"Submissions", 465, false},  {"IMAP", 143, true},
+	    {"IMAPS", 993, false},        {"AccountHTTP", 80, false},
+	    {"AccountHTTPS", 443, false}, {"AdminHTTP", 80, false},
+	    {"AdminHTTPS", 443, false},   {"WebmailHTTP", 80, false},
+	    {"WebmailHTTPS", 443, false}, {"WebAPIHTTP", 80, false},
+	    {"WebAPIHTTPS", 443, false},  {"MetricsHTTP", 81, false},
+	    {"WebserverHTTP", 80, false}, {"WebserverHTTPS", 443, false},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(services); i++) {
 		buf_printf(b, "\t\t%s:\n\t\t\tEnabled: true\n\t\t\tPort: %d\n", services[i].name,
@@ -45,18 +46,19 @@ static void write_services(struct buf *b)
 
 static void static_config(struct buf *b, const char *ip)
 {
-	buf_printf(b, "DataDir: .\n"
-		      "LogLevel: traceauth\n"
-		      "User: %ld\n"
-		      "Hostname: localhost\n"
-		      "TLS:\n"
-		      "\tCA:\n"
-		      "\t\tAdditionalToSystem: true\n"
-		      "\t\tCertFiles:\n"
-		      "\t\t\t- localhost.crt\n"
-		      "Listeners:\n"
-		      "\tlocal:\n"
-		      "\t\tIPs:\n",
+	buf_printf(b,
+		   "DataDir: .\n"
+		   "LogLevel: traceauth\n"
+		   "User: %ld\n"
+		   "Hostname: localhost\n"
+		   "TLS:\n"
+		   "\tCA:\n"
+		   "\t\tAdditionalToSystem: true\n"
+		   "\t\tCertFiles:\n"
+		   "\t\t\t- localhost.crt\n"
+		   "Listeners:\n"
+		   "\tlocal:\n"
+		   "\t\tIPs:\n",
 		   (long)getuid());
 	if (ip)
 		buf_printf(b, "\t\t\t- %s\n", ip);
@@ -157,13 +159,14 @@ static char *default_dir(void)
 
 static void print_banner(const char *dir)
 {
-	printf("tern localserve, serving from %s\n"
-	       "the account is tern with address tern@localhost\n"
-	       "ports are the usual ones plus %d; tls uses the self-signed certificate %s/"
-	       "localhost.crt\n"
-	       "\"tern -config %s/tern.conf config test\" lists what the configuration asks for that "
-	       "this version does not serve yet\n",
-	       dir, LOCALSERVE_PORT_OFFSET, dir, dir);
+	printf(
+	    "tern localserve, serving from %s\n"
+	    "the account is tern with address tern@localhost\n"
+	    "ports are the usual ones plus %d; tls uses the self-signed certificate %s/"
+	    "localhost.crt\n"
+	    "\"tern -config %s/tern.conf config test\" lists what the configuration asks for that "
+	    "this version does not serve yet\n",
+	    dir, LOCALSERVE_PORT_OFFSET, dir, dir);
 	fflush(stdout);
 }
 
@@ -176,7 +179,7 @@ int cmd_localserve_run(const struct cmd_env *env, int argc, char **argv)
 	flags_string(&fs, "dir", &dir, "configuration and data directory");
 	flags_bool(&fs, "initonly", &initonly, "write configuration files and exit");
 	flags_string(&fs, "ip", &ip, "serve on this ip instead of 127.0.0.1 and ::1");
-	struct error err;
+	struct error err = {0};
 	int first = flags_parse(&fs, argc, argv, &err);
 	if (first < 0 || first != argc) {
 		if (first < 0)

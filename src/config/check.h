@@ -20,10 +20,10 @@
 #include <stdbool.h>
 
 struct cfg_check {
-	const char *file;	       /* path for messages, as given by the user */
-	const char *config_dir;	       /* directory of the config file: base for relative paths */
+	const char *file;              /* path for messages, as given by the user */
+	const char *config_dir;        /* directory of the config file: base for relative paths */
 	const struct sch_lines *lines; /* from sch_bind; may be NULL */
-	struct arena *a;	       /* the model's arena, for derived values */
+	struct arena *a;               /* the model's arena, for derived values */
 	struct error *err;
 };
 
@@ -33,7 +33,7 @@ struct cfg_check {
  * value), or "file: message" when unknown. Returns false.
  */
 bool cfg_fail(struct cfg_check *c, const void *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* A path from the config: returned as is when absolute, else joined to config_dir (arena). */
 const char *cfg_path(struct cfg_check *c, const char *path);

@@ -131,8 +131,8 @@ static bool check_routes(const struct config_static *cs, struct cfg_check *chk,
 		const char *t = routes[i].transport;
 		if (sch_map_index((const struct sch_map *)&s->transports, t) < 0)
 			return cfg_fail(chk, &routes[i].transport,
-					"%sroute %zu: transport \"%s\" is not defined in %s",
-					where, i + 1, t, cs->path);
+					"%sroute %zu: transport \"%s\" is not defined in %s", where,
+					i + 1, t, cs->path);
 	}
 	return true;
 }
@@ -168,12 +168,12 @@ static bool check_cross(const struct config_static *cs, const struct cfg_dynamic
 static void dynamic_env(const struct cfg_static *s, struct cfg_dynamic_env *env)
 {
 	*env = (struct cfg_dynamic_env){
-		.hostname = s->hostname_domain.ascii,
-		.postmaster_account = s->postmaster.account,
-		.postmaster_mailbox = s->postmaster.mailbox,
-		.host_tlsrpt_account = s->host_tlsrpt ? s->host_tlsrpt->account : "",
-		.host_tlsrpt_localpart = s->host_tlsrpt ? s->host_tlsrpt->localpart : "",
-		.host_tlsrpt_mailbox = s->host_tlsrpt ? s->host_tlsrpt->mailbox : "",
+	    .hostname = s->hostname_domain.ascii,
+	    .postmaster_account = s->postmaster.account,
+	    .postmaster_mailbox = s->postmaster.mailbox,
+	    .host_tlsrpt_account = s->host_tlsrpt ? s->host_tlsrpt->account : "",
+	    .host_tlsrpt_localpart = s->host_tlsrpt ? s->host_tlsrpt->localpart : "",
+	    .host_tlsrpt_mailbox = s->host_tlsrpt ? s->host_tlsrpt->mailbox : "",
 	};
 }
 
@@ -215,7 +215,7 @@ static struct config_dynamic *dynamic_from_fd(const struct config_static *cs, in
 	if (cd)
 		cd->id = (struct config_file_id){st.st_dev, st.st_ino, st.st_size,
 						 (int64_t)st.st_mtim.tv_sec * 1000000000 +
-							 st.st_mtim.tv_nsec};
+						     st.st_mtim.tv_nsec};
 	return cd;
 }
 

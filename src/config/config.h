@@ -38,10 +38,10 @@
 struct config_static {
 	struct arena arena;
 	struct cfg_static *s;
-	const char *path;	  /* the static file as given */
-	const char *dir;	  /* its directory: base for relative paths */
+	const char *path;         /* the static file as given */
+	const char *dir;          /* its directory: base for relative paths */
 	const char *domains_path; /* dir/domains.conf */
-	const char *datadir;	  /* DataDir resolved against dir */
+	const char *datadir;      /* DataDir resolved against dir */
 };
 
 /* Identity of a file version on disk, to notice changes. */
@@ -62,7 +62,8 @@ struct config_dynamic {
 
 struct config;
 
-/* Loads and checks the static file, then domains.conf next to it, and the references between them. */
+/* Loads and checks the static file, then domains.conf next to it, and the references between them.
+ */
 struct config *config_load(const char *static_path, struct error *err);
 void config_free(struct config *c);
 

@@ -92,7 +92,7 @@ static const void *where(struct checker *k, const void *field, const void *conta
 static bool parse_domain(struct checker *k, const void *at, const char *what, const char *s,
 			 struct dns_domain *out)
 {
-	struct error err;
+	struct error err = {0};
 	if (!dns_domain_parse_cstr(s, 0, out, &err))
 		return cfg_fail(k->c, at, "%s: invalid domain \"%s\": %s", what, s, err.msg);
 	return true;
@@ -438,7 +438,7 @@ static bool check_route_domains(struct checker *k, const char *ctx, size_t ri, c
 		}
 		bool dot = e[0] == '.';
 		struct dns_domain dom;
-		struct error err;
+		struct error err = {0};
 		if (!dns_domain_parse_cstr(dot ? e + 1 : e, 0, &dom, &err))
 			return cfg_fail(k->c, &v[i], "%s: route %zu: %s: invalid domain \"%s\": %s",
 					ctx, ri + 1, field, e, err.msg);
@@ -534,7 +534,7 @@ static bool load_dkim_key(struct checker *k, struct cfg_selector *sel, const cha
 	const void *at = where(k, &sel->private_key_file, sel);
 	sel->private_key_path = cfg_path(k->c, sel->private_key_file);
 	struct buf pem = BUF_INIT;
-	struct error err;
+	struct error err = {0};
 	if (!sel->private_key_file[0]) {
 		buf_free(&pem);
 		return cfg_fail(k->c, at, "%s: PrivateKeyFile is empty", ctx);
@@ -621,7 +621,7 @@ static bool check_selector(struct checker *k, struct cfg_domain *dom, const char
 	/* A selector is one or more labels in front of "._domainkey.<domain>"
 	 * (RFC 6376 3.1); parsed with the domain so the length limit covers the whole. */
 	struct dns_domain full;
-	struct error err;
+	struct error err = {0};
 	const char *joined = arena_sprintf(k->a, "%s.%s", selname, dom->name.unicode);
 	if (!dns_domain_parse_cstr(joined, 0, &full, &err))
 		return cfg_fail(k->c, sel, "%s: invalid selector name: %s", ctx, err.msg);
@@ -706,7 +706,7 @@ static bool check_report_address(struct checker *k, struct cfg_domain *dom, cons
 				 const struct report_fields *r)
 {
 	char lp[ADDRESS_LOCALPART_MAX + 1];
-	struct error err;
+	struct error err = {0};
 	const void *lpat = where(k, r->localpart, r->block);
 	if (!address_localpart_parse(str_from(*r->localpart), 0, lp, &err))
 		return cfg_fail(k->c, lpat, "domain %s: %s: invalid Localpart \"%s\": %s", name,
@@ -786,7 +786,7 @@ static bool check_mtasts(struct checker *k, struct cfg_mtasts *sts, const char *
 				name, MTASTS_MAX_AGE_SECONDS);
 	sts->mx_patterns = arena_array(k->a, sts->mx.n ? sts->mx.n : 1, sizeof *sts->mx_patterns);
 	for (size_t i = 0; i < sts->mx.n; i++) {
-		struct error err;
+		struct error err = {0};
 		if (!dns_pattern_parse(str_from(sts->mx.v[i]), 0, &sts->mx_patterns[i], &err))
 			return cfg_fail(k->c, &sts->mx.v[i], "domain %s: MTA-STS MX \"%s\": %s",
 					name, sts->mx.v[i], err.msg);
@@ -1075,7 +1075,7 @@ static bool add_destination(struct checker *k, const void *at, const char *ctx,
 static bool check_destination_address(struct checker *k, struct cfg_account *acc, const char *key,
 				      struct cfg_destination *dest, const char *ctx)
 {
-	struct error err;
+	struct error err = {0};
 	/* "@domain": the domain's catchall. */
 	if (key[0] == '@') {
 		struct dns_domain dd;
@@ -1231,7 +1231,7 @@ static bool check_imap_capabilities(struct checker *k, struct cfg_account *acc)
 
 static bool check_account(struct checker *k, struct cfg_account *acc)
 {
-	struct error err;
+	struct error err = {0};
 	if (!dns_domain_parse_cstr(acc->domain, 0, &acc->domain_name, &err))
 		return cfg_fail(k->c, where(k, &acc->domain, acc),
 				"account %s: invalid Domain \"%s\": %s", acc->name, acc->domain,
@@ -1260,7 +1260,7 @@ static bool check_from_id_logins(struct checker *k, struct cfg_account *acc)
 		const char *s = acc->from_id_login_addresses.v[i];
 		const void *at = &acc->from_id_login_addresses.v[i];
 		struct address addr;
-		struct error err;
+		struct error err = {0};
 		if (!address_parse_cstr(s, 0, &addr, &err))
 			return cfg_fail(
 			    k->c, at,
@@ -1365,7 +1365,7 @@ static bool check_alias(struct checker *k, struct cfg_domain *dom, const char *k
 {
 	const char *dname = dom->name.unicode;
 	char lp[ADDRESS_LOCALPART_MAX + 1];
-	struct error err;
+	struct error err = {0};
 	if (!address_localpart_parse(str_from(key), 0, lp, &err))
 		return cfg_fail(k->c, al, "domain %s: alias %s: invalid localpart: %s", dname, key,
 				err.msg);
@@ -1614,7 +1614,7 @@ static bool check_env(struct checker *k, const struct cfg_dynamic_env *env)
 {
 	struct cfg_dynamic *d = k->d;
 	struct dns_domain host;
-	struct error err;
+	struct error err = {0};
 	if (!dns_domain_parse_cstr(nz(env->hostname), 0, &host, &err))
 		return cfg_fail(k->c, NULL, "hostname \"%s\" from the static config: %s",
 				nz(env->hostname), err.msg);

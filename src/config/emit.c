@@ -116,8 +116,8 @@ struct writer {
 	struct buf path; /* where we are, for error messages */
 };
 
-static bool write_value(struct writer *w, const char *key, const struct sch_type *t,
-			const void *v, int depth);
+static bool write_value(struct writer *w, const char *key, const struct sch_type *t, const void *v,
+			int depth);
 
 static const void *field_ptr(const void *base, size_t offset)
 {
@@ -233,8 +233,8 @@ static bool write_list(struct writer *w, const struct sch_type *t, const struct 
 	for (size_t i = 0; i < l->n; i++) {
 		size_t plen = w->path.len;
 		buf_printf(&w->path, "[%zu]", i);
-		bool ok = write_value(w, NULL, t->elem,
-				      field_ptr(l->v, i * t->elem->size), depth + 1);
+		bool ok =
+		    write_value(w, NULL, t->elem, field_ptr(l->v, i * t->elem->size), depth + 1);
 		buf_truncate(&w->path, plen);
 		if (!ok)
 			return false;
@@ -274,8 +274,8 @@ static bool write_map(struct writer *w, const struct sch_type *t, const struct s
 	return true;
 }
 
-static bool write_value(struct writer *w, const char *key, const struct sch_type *t,
-			const void *v, int depth)
+static bool write_value(struct writer *w, const char *key, const struct sch_type *t, const void *v,
+			int depth)
 {
 	if (t->kind == SCH_PTR) {
 		const void *p = *(const void *const *)v;

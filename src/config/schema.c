@@ -96,7 +96,7 @@ static bool bind_value(struct binder *b, const struct sconf_node *n, const char 
 		       const struct sch_type *t, void *dst);
 
 static bool fail(struct binder *b, const struct sconf_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static bool fail(struct binder *b, const struct sconf_node *n, const char *fmt, ...)
 {
@@ -137,8 +137,7 @@ static bool want_scalar(struct binder *b, const struct sconf_node *n, const char
 	return true;
 }
 
-static bool want_block(struct binder *b, const struct sconf_node *n, const char *what,
-		       bool items)
+static bool want_block(struct binder *b, const struct sconf_node *n, const char *what, bool items)
 {
 	if (n->value[0] != '\0')
 		return fail(b, n, "%s: expected an indented block on the next lines, not a value",
@@ -204,7 +203,8 @@ static bool bind_struct(struct binder *b, const struct sconf_node *n, const stru
 		const struct sch_field *f = sch_field_find(t, c->key);
 		if (!f) {
 			struct str k = str_from(c->key);
-			const char *hint = str_trim(k).len != k.len ? " (stray whitespace in key?)" : "";
+			const char *hint =
+			    str_trim(k).len != k.len ? " (stray whitespace in key?)" : "";
 			return fail(b, c, "unknown field \"%s\" in %s%s", c->key, t->name, hint);
 		}
 		size_t i = (size_t)(f - t->fields);
@@ -343,8 +343,8 @@ static void fill_strings(const struct sch_type *t, void *v)
 	}
 }
 
-bool sch_bind(const struct sconf_node *node, const struct sch_type *t, void *out,
-	      struct arena *a, const char *file, struct sch_lines *lines, struct error *err)
+bool sch_bind(const struct sconf_node *node, const struct sch_type *t, void *out, struct arena *a,
+	      const char *file, struct sch_lines *lines, struct error *err)
 {
 	struct binder b = {a, file, lines, err};
 	/* Nested blocks are checked by want_block; the top level has no key to check it at. */

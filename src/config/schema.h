@@ -60,7 +60,7 @@ struct sch_field;
 struct sch_type {
 	enum sch_kind kind;
 	const char *name; /* struct types: name in messages ("Listener") */
-	size_t size;	  /* size of a C value of this type */
+	size_t size;      /* size of a C value of this type */
 	const struct sch_field *fields;
 	size_t nfields;
 	const struct sch_type *elem; /* SCH_PTR, SCH_LIST, SCH_MAP */
@@ -103,17 +103,20 @@ extern const struct sch_type sch_string_list, sch_string_map;
 
 /* Defines `const struct sch_type VAR` for struct CTYPE with the field array FIELDS. */
 #define SCH_STRUCT_TYPE(var, ctype, name_, fields_)                                                \
-	const struct sch_type var = {SCH_STRUCT, name_, sizeof(ctype), fields_, ARRAY_LEN(fields_), \
-				     NULL}
-#define SCH_PTR_TYPE(var, elem_) const struct sch_type var = {SCH_PTR, NULL, sizeof(void *), NULL, 0, &(elem_)}
+	const struct sch_type var = {SCH_STRUCT,         name_, sizeof(ctype), fields_,            \
+				     ARRAY_LEN(fields_), NULL}
+#define SCH_PTR_TYPE(var, elem_)                                                                   \
+	const struct sch_type var = {SCH_PTR, NULL, sizeof(void *), NULL, 0, &(elem_)}
 #define SCH_LIST_TYPE(var, elem_)                                                                  \
 	const struct sch_type var = {SCH_LIST, NULL, sizeof(struct sch_list), NULL, 0, &(elem_)}
 #define SCH_MAP_TYPE(var, elem_)                                                                   \
 	const struct sch_type var = {SCH_MAP, NULL, sizeof(struct sch_map), NULL, 0, &(elem_)}
 
 /* One field entry: SCH_FIELD(struct cfg_listener, ips, "IPs", sch_string_list, 0, "doc"). */
-#define SCH_FIELD(ctype, member, name_, type_, flags_, doc_)                                      \
-	{(name_), offsetof(ctype, member), &(type_), (flags_), (doc_)}
+#define SCH_FIELD(ctype, member, name_, type_, flags_, doc_)                                       \
+	{                                                                                          \
+		(name_), offsetof(ctype, member), &(type_), (flags_), (doc_)                       \
+	}
 
 /*
  * Where each bound value came from: the line of every field, list element and
@@ -131,8 +134,8 @@ int sch_lines_get(const struct sch_lines *l, const void *addr);
  * out, a zeroed value of struct type t. file names the source in errors.
  * lines (may be NULL) receives the line of every bound value.
  */
-bool sch_bind(const struct sconf_node *node, const struct sch_type *t, void *out,
-	      struct arena *a, const char *file, struct sch_lines *lines, struct error *err);
+bool sch_bind(const struct sconf_node *node, const struct sch_type *t, void *out, struct arena *a,
+	      const char *file, struct sch_lines *lines, struct error *err);
 
 /* Parses text and binds it: sconf_parse followed by sch_bind. */
 bool sch_load(const char *text, size_t len, const char *file, const struct sch_type *t, void *out,
@@ -152,7 +155,8 @@ void sch_describe(const struct sch_type *t, struct buf *out);
  */
 bool sch_write(const struct sch_type *t, const void *v, struct buf *out, struct error *err);
 
-/* True when v (of type t) is the zero value: "", false, 0, NULL, empty list or map, all-zero struct. */
+/* True when v (of type t) is the zero value: "", false, 0, NULL, empty list or map, all-zero
+ * struct. */
 bool sch_is_zero(const struct sch_type *t, const void *v);
 
 /*

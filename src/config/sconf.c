@@ -19,7 +19,8 @@ struct parser {
 	struct arena *a;
 	struct error *err;
 	size_t nodes;
-	/* open[d]: the last node at depth d while it can still receive a block; tail of its level. */
+	/* open[d]: the last node at depth d while it can still receive a block; tail of its level.
+	 */
 	struct sconf_node *open[SCONF_MAX_DEPTH + 1];
 	int depth; /* deepest valid index in open[], -1 when none */
 };
@@ -29,7 +30,8 @@ static bool fail(struct parser *p, int line, const char *msg)
 	return error_set(p->err, ERR_INVALID, "%s:%d: %s", p->file, line, msg);
 }
 
-/* Counts indentation: leading groups of four spaces count as tabs (as mox's parser does), then tabs. */
+/* Counts indentation: leading groups of four spaces count as tabs (as mox's parser does), then
+ * tabs. */
 static int indentation(struct str *s)
 {
 	int depth = 0;
@@ -140,8 +142,7 @@ static bool place(struct parser *p, struct sconf_node *root, const struct line *
 		return fail(p, l->number, "indented more than the line before allows");
 	struct sconf_node *parent = l->depth == 0 ? root : p->open[l->depth - 1];
 	if (parent->value[0] != '\0')
-		return fail(p, l->number,
-			    "indented block after a line that already has a value");
+		return fail(p, l->number, "indented block after a line that already has a value");
 	if (parent->child && parent->items != l->item)
 		return fail(p, l->number, "list items and keys mixed in one block");
 	if (++p->nodes > SCONF_MAX_NODES)

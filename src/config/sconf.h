@@ -30,15 +30,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SCONF_MAX_LINE (64 * 1024)
+#define SCONF_MAX_LINE  (64 * 1024)
 #define SCONF_MAX_DEPTH 32
 #define SCONF_MAX_NODES 1000000
-#define SCONF_MAX_FILE (64 * 1024 * 1024)
+#define SCONF_MAX_FILE  (64 * 1024 * 1024)
 
 struct sconf_node {
-	const char *key;	  /* key of a "Key:" line; NULL for a list item */
-	const char *value;	  /* text after ": " or "- "; "" when none */
-	int line;		  /* 1-based line number; 0 for the root */
+	const char *key;          /* key of a "Key:" line; NULL for a list item */
+	const char *value;        /* text after ": " or "- "; "" when none */
+	int line;                 /* 1-based line number; 0 for the root */
 	struct sconf_node *child; /* first entry of the indented block, or NULL */
 	struct sconf_node *next;  /* next entry at the same level */
 	size_t nchildren;

@@ -55,8 +55,8 @@ static bool fill_cert(X509 *x, EVP_PKEY *key, const char *const *names, size_t n
 	    !X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 24 * 3600) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1,
 					-1, 0) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-					(const unsigned char *)names[0], -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)names[0],
+					-1, -1, 0) ||
 	    !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key))
 		return ssl_fail(err, "building certificate");
 	if (!add_names(x, names, nnames, err))
@@ -66,8 +66,8 @@ static bool fill_cert(X509 *x, EVP_PKEY *key, const char *const *names, size_t n
 	return true;
 }
 
-bool certgen_selfsigned(const char *const *names, size_t nnames, const char *organization,
-			int days, const char *cert_path, const char *key_path, struct error *err)
+bool certgen_selfsigned(const char *const *names, size_t nnames, const char *organization, int days,
+			const char *cert_path, const char *key_path, struct error *err)
 {
 	if (nnames == 0)
 		return error_set(err, ERR_INVALID, "certificate needs at least one name");

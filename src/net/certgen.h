@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-bool certgen_selfsigned(const char *const *names, size_t nnames, const char *organization,
-			int days, const char *cert_path, const char *key_path, struct error *err);
+bool certgen_selfsigned(const char *const *names, size_t nnames, const char *organization, int days,
+			const char *cert_path, const char *key_path, struct error *err);
 
 enum certgen_key {
 	CERTGEN_ED25519,

@@ -203,7 +203,7 @@ static void *conn_main(void *arg)
 	log_debug(conn_log(c), "connection accepted", LS("listener", l->name),
 		  LS("proto", l->protocol), LS("remote", conn_remote(c)),
 		  LS("local", conn_local(c)), LB("tls", l->tls != NULL));
-	struct error err;
+	struct error err = {0};
 	if (l->tls && !conn_tls_accept(c, l->tls, l->handshake_ms, &err))
 		log_info(conn_log(c), "tls handshake failed", LS("listener", l->name),
 			 LS("remote", conn_remote(c)), LE(&err));
@@ -251,7 +251,7 @@ static bool spawn(struct conn_start *cs, struct error *err)
 
 static void dispatch(struct listener *l, int fd, const struct sockaddr_storage *sa)
 {
-	struct error err;
+	struct error err = {0};
 	if (l->limits && !limits_acquire(l->limits, (const struct sockaddr *)sa, &err)) {
 		refuse(l, fd, sa, &err);
 		return;
@@ -306,7 +306,7 @@ static void *accept_main(void *arg)
 		if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ECONNABORTED ||
 		    e == EPROTO)
 			continue;
-		struct error err;
+		struct error err = {0};
 		error_errno(&err, e, "accept");
 		log_error(&l->lg, "accepting connection failed", LS("listener", l->name),
 			  LS("addr", a->addr), LE(&err));

@@ -262,7 +262,7 @@ static enum tls_reload reload_locked(struct tls_ctx *t, const struct file_id *id
 	/* A failed load is retried only when the files change again: one log line per change. */
 	if (same || (t->failed && certs_ids_equal(t->failed_ids, ids, t->npairs)))
 		return TLS_RELOAD_UNCHANGED;
-	struct error err;
+	struct error err = {0};
 	struct certset *next = certset_load(t->pairs, t->npairs, ids, &err);
 	if (!next) {
 		memcpy(t->failed_ids, ids, 2 * t->npairs * sizeof *ids);

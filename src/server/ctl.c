@@ -67,9 +67,10 @@ static bool read_full(struct ctl_conn *c, char *p, size_t n, bool eof_ok_at_star
 			return error_errno(err, errno, "ctl: read");
 		}
 		if (r == 0)
-			return error_set(err, ERR_CLOSED, got == 0 && eof_ok_at_start
-								 ? "ctl: connection closed"
-								 : "ctl: connection closed mid-frame");
+			return error_set(err, ERR_CLOSED,
+					 got == 0 && eof_ok_at_start
+					     ? "ctl: connection closed"
+					     : "ctl: connection closed mid-frame");
 		got += (size_t)r;
 	}
 	return true;
@@ -195,7 +196,8 @@ struct ctl_server *ctl_listen(const char *path, struct error *err)
 	struct ctl_conn probe;
 	if (ctl_dial(path, &probe, NULL)) {
 		ctl_close(&probe);
-		error_set(err, ERR_EXISTS, "a server is already running (ctl socket %s answers)", path);
+		error_set(err, ERR_EXISTS, "a server is already running (ctl socket %s answers)",
+			  path);
 		return NULL;
 	}
 	unlink(path);
@@ -231,7 +233,7 @@ static void *client_main(void *arg)
 	struct ctl_client *cl = arg;
 	struct logger lg = {ctl_pkg(), 0};
 	struct buf cmd = BUF_INIT;
-	struct error err;
+	struct error err = {0};
 	if (ctl_recv(&cl->conn, &cmd, &err)) {
 		log_debug(&lg, "ctl command", LS("cmd", buf_cstr(&cmd)));
 		cl->srv->fn(cl->srv->ctx, &cl->conn, buf_cstr(&cmd));

@@ -21,8 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CTL_FRAME_MAX (64u * 1024 * 1024)
-#define CTL_TIMEOUT_MS (5 * 60 * 1000)
+#define CTL_FRAME_MAX   (64u * 1024 * 1024)
+#define CTL_TIMEOUT_MS  (5 * 60 * 1000)
 #define CTL_MAX_CLIENTS 32
 
 struct ctl_conn {

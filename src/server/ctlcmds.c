@@ -36,7 +36,7 @@ static void cmd_loglevels(struct server_setup *setup, struct ctl_conn *c)
 {
 	(void)setup;
 	struct buf arg = BUF_INIT, out = BUF_INIT;
-	struct error err;
+	struct error err = {0};
 	if (!ctl_recv(c, &arg, &err))
 		goto done;
 	const char *a = buf_cstr(&arg);
@@ -52,8 +52,9 @@ static void cmd_loglevels(struct server_setup *setup, struct ctl_conn *c)
 	const char *pkg = space ? space + 1 : "";
 	enum log_level lv = LOG_INFO;
 	if (level[0] && !log_level_parse(level, &lv)) {
-		ctl_send_error(c, "unknown log level (valid: error, info, debug, trace, traceauth, "
-				  "tracedata)",
+		ctl_send_error(c,
+			       "unknown log level (valid: error, info, debug, trace, traceauth, "
+			       "tracedata)",
 			       NULL);
 		goto done;
 	}
@@ -78,10 +79,11 @@ done:
 	buf_free(&out);
 }
 
-/* "reload": re-reads domains.conf now (commands that edit it send this), answers with the outcome. */
+/* "reload": re-reads domains.conf now (commands that edit it send this), answers with the outcome.
+ */
 static void cmd_reload(struct server_setup *setup, struct ctl_conn *c)
 {
-	struct error err;
+	struct error err = {0};
 	if (setup_reload(setup, true, &err))
 		ctl_send_str(c, "ok", NULL);
 	else
@@ -89,9 +91,9 @@ static void cmd_reload(struct server_setup *setup, struct ctl_conn *c)
 }
 
 static const struct ctlcmd commands[] = {
-	{"stop", cmd_stop},
-	{"loglevels", cmd_loglevels},
-	{"reload", cmd_reload},
+    {"stop", cmd_stop},
+    {"loglevels", cmd_loglevels},
+    {"reload", cmd_reload},
 };
 
 void ctlcmds_dispatch(void *ctx, struct ctl_conn *c, const char *cmd)

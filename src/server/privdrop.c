@@ -82,6 +82,7 @@ bool fix_ownership(const char *path, const struct run_user *u, struct error *err
 	walk_user = u;
 	walk_err = 0;
 	if (nftw(path, fix_one, 32, FTW_PHYS) != 0)
-		return error_errno(err, walk_err ? walk_err : errno, "fixing ownership of %s", path);
+		return error_errno(err, walk_err ? walk_err : errno, "fixing ownership of %s",
+				   path);
 	return true;
 }

@@ -82,7 +82,8 @@ static void main_loop(struct server_setup *setup, const sigset_t *set, struct lo
 		siginfo_t info;
 		int sig = sigtimedwait(set, &info, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
-			log_info(lg, "shutdown requested", LS("signal", sig == SIGTERM ? "TERM" : "INT"));
+			log_info(lg, "shutdown requested",
+				 LS("signal", sig == SIGTERM ? "TERM" : "INT"));
 			break;
 		}
 		if (sig == SIGHUP) {
@@ -104,7 +105,7 @@ int server_main(const char *config_path)
 	sigset_t set;
 	block_signals(&set);
 	struct logger lg = {log_pkg("serve"), 0};
-	struct error err;
+	struct error err = {0};
 
 	struct server_setup *setup = setup_load(config_path, &err);
 	if (!setup) {

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 enum service_tls {
-	SERVICE_PLAIN,	  /* plain text; STARTTLS when the listener has TLS */
+	SERVICE_PLAIN,    /* plain text; STARTTLS when the listener has TLS */
 	SERVICE_IMPLICIT, /* TLS from the first byte: needs the listener's TLS */
 };
 
@@ -33,14 +33,11 @@ struct service_def {
 	const char *refusal; /* reply for connections over the limits (plain text only) */
 };
 
-#define SERVICE(name, proto, tls, field, serve, refusal)                                          \
-	{name,                                                                                     \
-	 proto,                                                                                    \
-	 tls,                                                                                      \
-	 offsetof(struct cfg_listener, field.enabled),                                             \
-	 offsetof(struct cfg_listener, field.port_effective),                                      \
-	 serve,                                                                                    \
-	 refusal}
+#define SERVICE(name, proto, tls, field, serve, refusal)                                           \
+	{                                                                                          \
+		name, proto, tls, offsetof(struct cfg_listener, field.enabled),                    \
+		    offsetof(struct cfg_listener, field.port_effective), serve, refusal            \
+	}
 
 #define SMTP_BUSY "421 4.7.0 too many connections, try again later\r\n"
 #define IMAP_BUSY "* BYE [UNAVAILABLE] too many connections, try again later\r\n"
@@ -48,25 +45,25 @@ struct service_def {
 
 /* The protocols fill in their serve functions as they land. */
 static const struct service_def services[] = {
-	SERVICE("SMTP", "smtp", SERVICE_PLAIN, smtp, NULL, SMTP_BUSY),
-	SERVICE("Submission", "submission", SERVICE_PLAIN, submission, NULL, SMTP_BUSY),
-	SERVICE("Submissions", "submissions", SERVICE_IMPLICIT, submissions, NULL, NULL),
-	SERVICE("IMAP", "imap", SERVICE_PLAIN, imap, NULL, IMAP_BUSY),
-	SERVICE("IMAPS", "imaps", SERVICE_IMPLICIT, imaps, NULL, NULL),
-	SERVICE("AccountHTTP", "http", SERVICE_PLAIN, account_http, NULL, HTTP_BUSY),
-	SERVICE("AccountHTTPS", "https", SERVICE_IMPLICIT, account_https, NULL, NULL),
-	SERVICE("AdminHTTP", "http", SERVICE_PLAIN, admin_http, NULL, HTTP_BUSY),
-	SERVICE("AdminHTTPS", "https", SERVICE_IMPLICIT, admin_https, NULL, NULL),
-	SERVICE("WebmailHTTP", "http", SERVICE_PLAIN, webmail_http, NULL, HTTP_BUSY),
-	SERVICE("WebmailHTTPS", "https", SERVICE_IMPLICIT, webmail_https, NULL, NULL),
-	SERVICE("WebAPIHTTP", "http", SERVICE_PLAIN, webapi_http, NULL, HTTP_BUSY),
-	SERVICE("WebAPIHTTPS", "https", SERVICE_IMPLICIT, webapi_https, NULL, NULL),
-	SERVICE("MetricsHTTP", "http", SERVICE_PLAIN, metrics_http, NULL, HTTP_BUSY),
-	SERVICE("PprofHTTP", "http", SERVICE_PLAIN, pprof_http, NULL, HTTP_BUSY),
-	SERVICE("AutoconfigHTTPS", "https", SERVICE_IMPLICIT, autoconfig_https, NULL, NULL),
-	SERVICE("MTASTSHTTPS", "https", SERVICE_IMPLICIT, mtasts_https, NULL, NULL),
-	SERVICE("WebserverHTTP", "http", SERVICE_PLAIN, webserver_http, NULL, HTTP_BUSY),
-	SERVICE("WebserverHTTPS", "https", SERVICE_IMPLICIT, webserver_https, NULL, NULL),
+    SERVICE("SMTP", "smtp", SERVICE_PLAIN, smtp, NULL, SMTP_BUSY),
+    SERVICE("Submission", "submission", SERVICE_PLAIN, submission, NULL, SMTP_BUSY),
+    SERVICE("Submissions", "submissions", SERVICE_IMPLICIT, submissions, NULL, NULL),
+    SERVICE("IMAP", "imap", SERVICE_PLAIN, imap, NULL, IMAP_BUSY),
+    SERVICE("IMAPS", "imaps", SERVICE_IMPLICIT, imaps, NULL, NULL),
+    SERVICE("AccountHTTP", "http", SERVICE_PLAIN, account_http, NULL, HTTP_BUSY),
+    SERVICE("AccountHTTPS", "https", SERVICE_IMPLICIT, account_https, NULL, NULL),
+    SERVICE("AdminHTTP", "http", SERVICE_PLAIN, admin_http, NULL, HTTP_BUSY),
+    SERVICE("AdminHTTPS", "https", SERVICE_IMPLICIT, admin_https, NULL, NULL),
+    SERVICE("WebmailHTTP", "http", SERVICE_PLAIN, webmail_http, NULL, HTTP_BUSY),
+    SERVICE("WebmailHTTPS", "https", SERVICE_IMPLICIT, webmail_https, NULL, NULL),
+    SERVICE("WebAPIHTTP", "http", SERVICE_PLAIN, webapi_http, NULL, HTTP_BUSY),
+    SERVICE("WebAPIHTTPS", "https", SERVICE_IMPLICIT, webapi_https, NULL, NULL),
+    SERVICE("MetricsHTTP", "http", SERVICE_PLAIN, metrics_http, NULL, HTTP_BUSY),
+    SERVICE("PprofHTTP", "http", SERVICE_PLAIN, pprof_http, NULL, HTTP_BUSY),
+    SERVICE("AutoconfigHTTPS", "https", SERVICE_IMPLICIT, autoconfig_https, NULL, NULL),
+    SERVICE("MTASTSHTTPS", "https", SERVICE_IMPLICIT, mtasts_https, NULL, NULL),
+    SERVICE("WebserverHTTP", "http", SERVICE_PLAIN, webserver_http, NULL, HTTP_BUSY),
+    SERVICE("WebserverHTTPS", "https", SERVICE_IMPLICIT, webserver_https, NULL, NULL),
 };
 
 /* One listener of the config with its TLS context and bound services. */
@@ -110,14 +107,15 @@ static bool make_tls(struct listener_state *ls, struct error *err)
 		return true;
 	struct tls_keypair *pairs = xcalloc(t->keycerts.n, sizeof *pairs);
 	for (size_t i = 0; i < t->keycerts.n; i++)
-		pairs[i] = (struct tls_keypair){t->keycerts.v[i].cert_path, t->keycerts.v[i].key_path};
+		pairs[i] =
+		    (struct tls_keypair){t->keycerts.v[i].cert_path, t->keycerts.v[i].key_path};
 	struct tls_config tc = {
-		.pairs = pairs,
-		.npairs = t->keycerts.n,
-		.min_version = t->min_version_effective == CFG_TLS_1_3 ? "TLSv1.3" : "TLSv1.2",
-		.client_auth = !t->client_auth_disabled,
-		.no_session_tickets = ls->cfg->smtp.tls_session_tickets_disabled,
-		.pkg = log_pkg("tls"),
+	    .pairs = pairs,
+	    .npairs = t->keycerts.n,
+	    .min_version = t->min_version_effective == CFG_TLS_1_3 ? "TLSv1.3" : "TLSv1.2",
+	    .client_auth = !t->client_auth_disabled,
+	    .no_session_tickets = ls->cfg->smtp.tls_session_tickets_disabled,
+	    .pkg = log_pkg("tls"),
 	};
 	ls->tls = tls_ctx_new(&tc, err);
 	free(pairs);
@@ -174,8 +172,8 @@ static bool bind_service(struct server_setup *s, struct listener_state *ls, size
 	if (!service_enabled(d, ls->cfg, &port))
 		return true;
 	if (!d->serve) {
-		log_info(&s->lg, "service not served by this version of tern", LS("listener", ls->name),
-			 LS("service", d->name), LI("port", port));
+		log_info(&s->lg, "service not served by this version of tern",
+			 LS("listener", ls->name), LS("service", d->name), LI("port", port));
 		return true;
 	}
 	if (d->tls == SERVICE_IMPLICIT && !ls->tls) {
@@ -185,17 +183,17 @@ static bool bind_service(struct server_setup *s, struct listener_state *ls, size
 	}
 	ls->ctx[i] = (struct service_ctx){s, d, ls->name, ls->cfg, ls->tls};
 	struct listener_config lc = {
-		.name = ls->name,
-		.protocol = d->protocol,
-		.ips = ls->cfg->ips.v,
-		.nips = ls->cfg->ips.n,
-		.port = (uint16_t)port,
-		.serve = d->serve,
-		.arg = &ls->ctx[i],
-		.tls = d->tls == SERVICE_IMPLICIT ? ls->tls : NULL,
-		.refusal = d->refusal,
-		.limits = s->limits,
-		.pkg = log_pkg(d->protocol),
+	    .name = ls->name,
+	    .protocol = d->protocol,
+	    .ips = ls->cfg->ips.v,
+	    .nips = ls->cfg->ips.n,
+	    .port = (uint16_t)port,
+	    .serve = d->serve,
+	    .arg = &ls->ctx[i],
+	    .tls = d->tls == SERVICE_IMPLICIT ? ls->tls : NULL,
+	    .refusal = d->refusal,
+	    .limits = s->limits,
+	    .pkg = log_pkg(d->protocol),
 	};
 	ls->bound[i] = listener_bind(&lc, err);
 	if (!ls->bound[i])
@@ -243,11 +241,13 @@ bool setup_reload(struct server_setup *s, bool force, struct error *err)
 	if (rc > 0)
 		log_info(&s->lg, "domains.conf reloaded");
 	else if (rc < 0)
-		log_error(&s->lg, "domains.conf changed but was refused, the previous version stays "
-				  "active",
+		log_error(&s->lg,
+			  "domains.conf changed but was refused, the previous version stays "
+			  "active",
 			  LE(&rerr));
 	for (size_t l = 0; l < s->nlisteners; l++)
-		if (s->listeners[l].tls && tls_ctx_reload(s->listeners[l].tls) == TLS_RELOAD_SWAPPED)
+		if (s->listeners[l].tls &&
+		    tls_ctx_reload(s->listeners[l].tls) == TLS_RELOAD_SWAPPED)
 			log_info(&s->lg, "tls certificates reloaded",
 				 LS("listener", s->listeners[l].name));
 	if (rc < 0 && force) {

@@ -29,7 +29,7 @@
 #include <stdbool.h>
 
 /* Bounds on open connections, server-wide (see net/limits.h; IPv6 counted per /64). */
-#define SERVER_MAX_CONNECTIONS 10000
+#define SERVER_MAX_CONNECTIONS        10000
 #define SERVER_MAX_CONNECTIONS_PER_IP 200
 
 struct server_setup;
@@ -41,7 +41,7 @@ struct service_ctx {
 	const struct service_def *def;
 	const char *listener_name;
 	const struct cfg_listener *listener; /* from the static config, which never changes */
-	struct tls_ctx *tls;		     /* the listener's TLS context, or NULL */
+	struct tls_ctx *tls;                 /* the listener's TLS context, or NULL */
 };
 
 struct server_setup *setup_load(const char *config_path, struct error *err);

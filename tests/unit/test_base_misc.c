@@ -152,13 +152,13 @@ Test(time, duration_format_like_go)
 		int64_t ns;
 		const char *want;
 	} cases[] = {
-		{0, "0s"},
-		{15 * NS_PER_SEC, "15s"},
-		{5400 * NS_PER_SEC, "1h30m0s"},
-		{500 * NS_PER_MS, "500ms"},
-		{1500 * NS_PER_MS, "1.5s"},
-		{-60 * NS_PER_SEC, "-1m0s"},
-		{72 * 3600 * NS_PER_SEC, "72h0m0s"},
+	    {0, "0s"},
+	    {15 * NS_PER_SEC, "15s"},
+	    {5400 * NS_PER_SEC, "1h30m0s"},
+	    {500 * NS_PER_MS, "500ms"},
+	    {1500 * NS_PER_MS, "1.5s"},
+	    {-60 * NS_PER_SEC, "-1m0s"},
+	    {72 * 3600 * NS_PER_SEC, "72h0m0s"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		duration_format(cases[i].ns, out, sizeof out);
@@ -222,8 +222,9 @@ Test(log, logfmt_line_with_quoting)
 	log_set_default_level(LOG_INFO);
 	char out[1024];
 	capture_log(emit_sample, out, sizeof out);
-	cr_assert(strstr(out, "l=info m=\"connection accepted\" pkg=smtpserver cid=17 "
-			      "remote=127.0.0.1:53412 n=-3 tls=true err=\"disk \\\"full\\\"\"") == out);
+	cr_assert(strstr(out,
+			 "l=info m=\"connection accepted\" pkg=smtpserver cid=17 "
+			 "remote=127.0.0.1:53412 n=-3 tls=true err=\"disk \\\"full\\\"\"") == out);
 	cr_assert(strstr(out, "ehlo=\"evil\\nl=error m=forged\"\n"));
 	cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "exactly one line");
 }

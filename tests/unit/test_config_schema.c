@@ -38,45 +38,45 @@ struct t_root {
 };
 
 static const struct sch_field keycert_fields[] = {
-	SCH_FIELD(struct t_keycert, cert, "CertFile", sch_string, 0, "Certificate file."),
-	SCH_FIELD(struct t_keycert, key, "KeyFile", sch_string, 0, "Key file."),
+    SCH_FIELD(struct t_keycert, cert, "CertFile", sch_string, 0, "Certificate file."),
+    SCH_FIELD(struct t_keycert, key, "KeyFile", sch_string, 0, "Key file."),
 };
 static SCH_STRUCT_TYPE(keycert_type, struct t_keycert, "KeyCert", keycert_fields);
 static SCH_LIST_TYPE(keycert_list, keycert_type);
 static const struct sch_field tls_fields[] = {
-	SCH_FIELD(struct t_tls, keycerts, "KeyCerts", keycert_list, SCH_OPTIONAL, "Pairs."),
-	SCH_FIELD(struct t_tls, minversion, "MinVersion", sch_string, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_tls, keycerts, "KeyCerts", keycert_list, SCH_OPTIONAL, "Pairs."),
+    SCH_FIELD(struct t_tls, minversion, "MinVersion", sch_string, SCH_OPTIONAL, NULL),
 };
 static SCH_STRUCT_TYPE(tls_type, struct t_tls, "TLS", tls_fields);
 static SCH_PTR_TYPE(tls_ptr, tls_type);
 static const struct sch_field smtp_fields[] = {
-	SCH_FIELD(struct t_smtp, enabled, "Enabled", sch_bool, 0, NULL),
-	SCH_FIELD(struct t_smtp, port, "Port", sch_int, SCH_OPTIONAL, "Default 25."),
-	SCH_FIELD(struct t_smtp, delay, "Delay", sch_duration, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_smtp, enabled, "Enabled", sch_bool, 0, NULL),
+    SCH_FIELD(struct t_smtp, port, "Port", sch_int, SCH_OPTIONAL, "Default 25."),
+    SCH_FIELD(struct t_smtp, delay, "Delay", sch_duration, SCH_OPTIONAL, NULL),
 };
 static SCH_STRUCT_TYPE(smtp_type, struct t_smtp, "SMTP", smtp_fields);
 static const struct sch_field listener_fields[] = {
-	SCH_FIELD(struct t_listener, ips, "IPs", sch_string_list, 0, "Addresses to listen on."),
-	SCH_FIELD(struct t_listener, tls, "TLS", tls_ptr, SCH_OPTIONAL, NULL),
-	SCH_FIELD(struct t_listener, smtp, "SMTP", smtp_type, SCH_OPTIONAL, NULL),
-	SCH_FIELD(struct t_listener, threshold, "Threshold", sch_float, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_listener, ips, "IPs", sch_string_list, 0, "Addresses to listen on."),
+    SCH_FIELD(struct t_listener, tls, "TLS", tls_ptr, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_listener, smtp, "SMTP", smtp_type, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_listener, threshold, "Threshold", sch_float, SCH_OPTIONAL, NULL),
 };
 static SCH_STRUCT_TYPE(listener_type, struct t_listener, "Listener", listener_fields);
 static SCH_MAP_TYPE(listener_map, listener_type);
 static const struct sch_field dest_fields[] = {
-	SCH_FIELD(struct t_dest, mailbox, "Mailbox", sch_string, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_dest, mailbox, "Mailbox", sch_string, SCH_OPTIONAL, NULL),
 };
 static SCH_STRUCT_TYPE(dest_type, struct t_dest, "Destination", dest_fields);
 static SCH_MAP_TYPE(dest_map, dest_type);
 static SCH_LIST_TYPE(bool_list, sch_bool);
 static const struct sch_field root_fields[] = {
-	SCH_FIELD(struct t_root, datadir, "DataDir", sch_string, 0,
-		  "Directory for all data. A long documentation text that has to be wrapped over "
-		  "more than one line because it is longer than eighty characters."),
-	SCH_FIELD(struct t_root, levels, "PackageLogLevels", sch_string_map, SCH_OPTIONAL, NULL),
-	SCH_FIELD(struct t_root, listeners, "Listeners", listener_map, 0, NULL),
-	SCH_FIELD(struct t_root, dests, "Destinations", dest_map, SCH_OPTIONAL, NULL),
-	SCH_FIELD(struct t_root, flags, "Flags", bool_list, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_root, datadir, "DataDir", sch_string, 0,
+	      "Directory for all data. A long documentation text that has to be wrapped over "
+	      "more than one line because it is longer than eighty characters."),
+    SCH_FIELD(struct t_root, levels, "PackageLogLevels", sch_string_map, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_root, listeners, "Listeners", listener_map, 0, NULL),
+    SCH_FIELD(struct t_root, dests, "Destinations", dest_map, SCH_OPTIONAL, NULL),
+    SCH_FIELD(struct t_root, flags, "Flags", bool_list, SCH_OPTIONAL, NULL),
 };
 static SCH_STRUCT_TYPE(root_type, struct t_root, "Static", root_fields);
 
@@ -178,8 +178,9 @@ Test(schema, type_and_structure_errors)
 				      "whitespace in key?)");
 	expect_error("DataDir: a\nDataDir: b\n", "x.conf:2: duplicate field \"DataDir\" in Static");
 	expect_error("DataDir: d\n", "x.conf: missing required field \"Listeners\" in Static");
-	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tSMTP:\n\t\t\tPort: 1\n",
-		     "x.conf:6: missing required field \"Enabled\" in SMTP");
+	expect_error(
+	    "DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tSMTP:\n\t\t\tPort: 1\n",
+	    "x.conf:6: missing required field \"Enabled\" in SMTP");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tSMTP:\n\t\t\tEnabled: "
 		     "yes\n",
 		     "x.conf:7: Enabled: invalid boolean \"yes\" (use true or false)");
@@ -196,14 +197,16 @@ Test(schema, type_and_structure_errors)
 	expect_error("DataDir: d\nListeners: x\n",
 		     "x.conf:2: Listeners: expected an indented block on the next lines, not a "
 		     "value");
-	expect_error("DataDir: d\nListeners:\n",
-		     "x.conf:2: Listeners: expected an indented block of fields (\"Key: value\") on "
-		     "the next lines");
+	expect_error(
+	    "DataDir: d\nListeners:\n",
+	    "x.conf:2: Listeners: expected an indented block of fields (\"Key: value\") on "
+	    "the next lines");
 	expect_error("DataDir: d\nListeners:\n\t- x\n",
 		     "x.conf:2: Listeners: expected keys (\"Key: value\"), not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\tA: b\n",
 		     "x.conf:4: IPs: expected list items (\"- value\"), not keys");
-	expect_error("- x\n", "x.conf:1: expected fields (\"Key: value\") at the top level, not list items");
+	expect_error("- x\n",
+		     "x.conf:1: expected fields (\"Key: value\") at the top level, not list items");
 	expect_error("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\tx:\n\t\tIPs:\n\t\t\t- "
 		     "b\n",
 		     "x.conf:6: Listeners: duplicate key \"x\"");
@@ -232,10 +235,11 @@ Test(schema, write_keeps_empty_structs_parseable)
 {
 	struct t_root r;
 	struct error err;
-	cr_assert(load("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tTLS:\n\t\t\tMinVersion: "
-		       "\n",
-		       &r, &err),
-		  "%s", err.msg);
+	cr_assert(
+	    load("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tTLS:\n\t\t\tMinVersion: "
+		 "\n",
+		 &r, &err),
+	    "%s", err.msg);
 	cr_assert_not_null(r.listeners.v[0].tls);
 	struct buf out = BUF_INIT;
 	cr_assert(sch_write(&root_type, &r, &out, &err), "%s", err.msg);
@@ -276,8 +280,9 @@ Test(schema, describe_parses_back_and_documents)
 			    "characters.\nDataDir:\n"),
 		  "%s", d);
 	cr_assert(strstr(d, "\n# (optional)\nPackageLogLevels:\n\tx:\n"), "%s", d);
-	cr_assert(strstr(d, "\t\t\tKeyCerts:\n\t\t\t\t-\n\n\t\t\t\t\t# Certificate file.\n\t\t\t\t\t"
-			    "CertFile:\n"),
+	cr_assert(strstr(d,
+			 "\t\t\tKeyCerts:\n\t\t\t\t-\n\n\t\t\t\t\t# Certificate file.\n\t\t\t\t\t"
+			 "CertFile:\n"),
 		  "%s", d);
 	cr_assert(strstr(d, "\t\t\t# Default 25. (optional)\n\t\t\tPort: 0\n"), "%s", d);
 	struct t_root r;
@@ -303,10 +308,11 @@ Test(schema, walk_reports_set_fields_with_patterns)
 {
 	struct t_root r;
 	struct error err;
-	cr_assert(load("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tTLS:\n\t\t\tKeyCerts:"
-		       "\n\t\t\t\t-\n\t\t\t\t\tCertFile: c\n\t\t\t\t\tKeyFile: k\n",
-		       &r, &err),
-		  "%s", err.msg);
+	cr_assert(
+	    load("DataDir: d\nListeners:\n\tx:\n\t\tIPs:\n\t\t\t- a\n\t\tTLS:\n\t\t\tKeyCerts:"
+		 "\n\t\t\t\t-\n\t\t\t\t\tCertFile: c\n\t\t\t\t\tKeyFile: k\n",
+		 &r, &err),
+	    "%s", err.msg);
 	struct seen s = {BUF_INIT};
 	sch_walk_set(&root_type, &r, collect, &s);
 	cr_assert_str_eq(buf_cstr(&s.paths),
