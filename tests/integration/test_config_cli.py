@@ -211,3 +211,20 @@ def test_alias_commands(make_tern):
 def test_edit_reaches_running_server(tern):
     tern.tern("config", "account", "add", "live", "live@test.example", check=True)
     tern.wait_log(r'm="domains.conf reloaded"')
+
+
+def test_concurrent_edits_all_land(make_tern):
+    """Edits from many processes at once serialize on the lock; none is lost."""
+    import subprocess
+    from harness import TERN_BIN, tern_env
+    t = make_tern()
+    procs = [subprocess.Popen([TERN_BIN, "-config", t.config, "config", "address", "add",
+                               "a%d@test.example" % i, "mjl"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tern_env())
+             for i in range(12)]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    addrs = lines(t.tern("config", "account", "addresses", "mjl", check=True))
+    assert sorted(addrs) == sorted(["mjl@test.example"] + ["a%d@test.example" % i for i in range(12)])
+    assert t.tern("config", "test").returncode == 0
