@@ -23,6 +23,9 @@ int64_t mono_ms(void);
 /* Wall-clock milliseconds since the Unix epoch. */
 int64_t wall_ms(void);
 
+/* The time ms milliseconds from now on clock: an absolute deadline for pthread_cond_timedwait. */
+struct timespec timespec_after_ms(clockid_t clock, int64_t ms);
+
 /* Parses a Go duration into nanoseconds. */
 bool duration_parse(struct str s, int64_t *ns, struct error *err);
 /* Formats like Go's time.Duration.String: "1h30m0s", "15s", "500ms", "0s". */

@@ -1,5 +1,6 @@
 #include "net/shutdown.h"
 
+#include "base/timeutil.h"
 #include "net/listener.h"
 
 #include <errno.h>
@@ -117,14 +118,7 @@ size_t net_conn_threads(void)
 size_t net_shutdown_wait(int timeout_ms)
 {
 	pthread_once(&once, init_once);
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = timespec_after_ms(CLOCK_MONOTONIC, timeout_ms);
 	pthread_mutex_lock(&threads_lock);
 	while (threads_running > 0) {
 		if (pthread_cond_timedwait(&threads_done, &threads_lock, &until) == ETIMEDOUT)

@@ -38,14 +38,7 @@ void server_request_shutdown(void)
 
 bool server_wait_drained(int timeout_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = timespec_after_ms(CLOCK_REALTIME, timeout_ms);
 	pthread_mutex_lock(&drained_lock);
 	int rc = 0;
 	while (!drained && rc == 0)
