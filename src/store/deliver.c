@@ -121,17 +121,29 @@ static bool insert_message(struct store_account *a, struct pending_delivery *p,
 	return ok;
 }
 
-static bool target_mailbox(struct store_account *a, struct pending_delivery *p, size_t i,
-			   struct change_list *cl, struct mbrow *mb, struct error *err)
+/*
+ * Finds (or creates) the target mailboxes first, so a created mailbox's
+ * MODSEQ is below the delivery's.
+ */
+static bool resolve_targets(struct store_account *a, struct pending_delivery *p,
+			    struct change_list *cl, struct error *err)
 {
-	const struct store_target *t = &p->d->targets[i];
-	if (t->mailbox_id == 0)
-		return mbrow_ensure(a, p->names[i], t->create, 0, true, &p->ar, cl, mb, err);
-	bool found;
-	if (!mbrow_by_id(&a->wdb, t->mailbox_id, &p->ar, mb, &found, err))
-		return false;
-	return found ||
-	       error_set(err, ERR_NOTFOUND, "no mailbox with id %lld", (long long)t->mailbox_id);
+	for (size_t i = 0; i < p->d->ntargets; i++) {
+		struct store_target *t = &p->d->targets[i];
+		struct mbrow mb;
+		bool found;
+		if (t->mailbox_id == 0) {
+			if (!mbrow_ensure(a, p->names[i], t->create, 0, true, &p->ar, cl, &mb, err))
+				return false;
+		} else if (!mbrow_by_id(&a->wdb, t->mailbox_id, &p->ar, &mb, &found, err)) {
+			return false;
+		} else if (!found) {
+			return error_set(err, ERR_NOTFOUND, "no mailbox with id %lld",
+					 (long long)t->mailbox_id);
+		}
+		t->mailbox_id_out = mb.id;
+	}
+	return true;
 }
 
 static bool add_to_mailbox(struct store_account *a, struct pending_delivery *p, size_t i,
@@ -139,8 +151,11 @@ static bool add_to_mailbox(struct store_account *a, struct pending_delivery *p, 
 {
 	struct store_target *t = &p->d->targets[i];
 	struct mbrow mb;
-	if (!target_mailbox(a, p, i, cl, &mb, err))
+	bool found;
+	if (!mbrow_by_id(&a->wdb, t->mailbox_id_out, &p->ar, &mb, &found, err))
 		return false;
+	if (!found)
+		return error_set(err, ERR_INTERNAL, "target mailbox vanished");
 	if (mb.uidnext == UINT32_MAX)
 		return error_set(err, ERR_INVALID, "mailbox %s has used all UIDs", mb.name);
 	uint32_t uid = mb.uidnext++;
@@ -169,7 +184,6 @@ static bool add_to_mailbox(struct store_account *a, struct pending_delivery *p, 
 	c->nmsgs = 1;
 	changes_mailbox_state(cl, &mb, modseq, grew);
 	t->message_id = id;
-	t->mailbox_id_out = mb.id;
 	t->uidvalidity = mb.uidvalidity;
 	t->uid = uid;
 	t->modseq = modseq;
@@ -182,8 +196,8 @@ static bool insert_delivery(struct store_account *a, struct pending_delivery *p,
 	struct store_delivery *d = p->d;
 	int64_t bytes = d->size * (int64_t)d->ntargets;
 	uint64_t modseq;
-	if (!acct_quota_check(a, d->quota, bytes, err) || !acct_next_modseq(a, &modseq, err) ||
-	    !insert_file(a, p, err))
+	if (!acct_quota_check(a, d->quota, bytes, err) || !resolve_targets(a, p, cl, err) ||
+	    !acct_next_modseq(a, &modseq, err) || !insert_file(a, p, err))
 		return false;
 	for (size_t i = 0; i < d->ntargets; i++)
 		if (!add_to_mailbox(a, p, i, modseq, cl, err))
