@@ -157,6 +157,8 @@ static bool open_index(struct store_account *a, const struct store_account_optio
 	 */
 	if (!o->no_cleanup && !was_clean && !files_cleanup(a, err))
 		return false;
+	/* Leftovers not cleaned now must be cleaned by the next open. */
+	a->mark_clean_on_close = was_clean || !o->no_cleanup;
 	return true;
 }
 
@@ -246,7 +248,8 @@ void store_account_close(struct store_account *a)
 	}
 	pthread_mutex_unlock(&registry_mu);
 	/* The last reference: no subscriber (they hold references) and no operation is left. */
-	mark_clean(a);
+	if (a->mark_clean_on_close)
+		mark_clean(a);
 	log_debug(&a->log, "account closed", LS("account", a->name));
 	account_free(a);
 }

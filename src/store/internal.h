@@ -48,6 +48,7 @@ struct store_account {
 	char *tmpdir;
 	char *dbpath;
 	int lockfd;
+	bool mark_clean_on_close; /* false when leftovers of a crash may remain */
 	struct logger log;
 
 	/* writes */
