@@ -254,7 +254,8 @@ bool store_verify_datadir(const char *data_dir, const struct store_verify_option
 	}
 	closedir(d);
 	free(accounts);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_name);
 	struct verifier v = {.data_dir = data_dir, .o = o, .out = out};
 	for (size_t i = 0; i < n; i++) {
 		verify_account(&v, names[i]);
