@@ -125,3 +125,22 @@ Test(store_check, reopen_after_crash_removes_leftovers)
 	free(orphan);
 	tstore_close(&t);
 }
+
+Test(store_check, finds_orphaned_child_mailbox)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct error err;
+	cr_assert(store_mailbox_create(t.a, "p/c", NULL, NULL, NULL, &err));
+	tcheck(t.a);
+	damage(&t, "UPDATE mailboxes SET name = 'q' WHERE name = 'p'");
+	struct buf problems = BUF_INIT;
+	bool ok;
+	cr_assert(store_account_check(t.a, false, &problems, &ok, &err));
+	cr_assert(!ok);
+	cr_assert(strstr(buf_cstr(&problems), "mailbox p/c has no parent"), "%s",
+		  buf_cstr(&problems));
+	damage(&t, "UPDATE mailboxes SET name = 'p' WHERE name = 'q'");
+	buf_free(&problems);
+	tstore_close(&t);
+}
