@@ -77,11 +77,16 @@ static void use_parse(struct pending_delivery *p, const struct mail_message *m)
 {
 	mail_serialize(m, &p->parsed);
 	thread_info_from_parse(m, &p->ar, &p->ti);
-	if (*m->from_localpart && *m->from_domain) {
-		char *from = arena_sprintf(&p->ar, "%s@%s", m->from_localpart, m->from_domain);
-		ascii_lower_inplace(from);
-		p->from = from;
-	}
+	p->from = parse_from_address(m, &p->ar);
+}
+
+const char *parse_from_address(const struct mail_message *m, struct arena *ar)
+{
+	if (!*m->from_localpart || !*m->from_domain)
+		return "";
+	char *from = arena_sprintf(ar, "%s@%s", m->from_localpart, m->from_domain);
+	ascii_lower_inplace(from);
+	return from;
 }
 
 /*
