@@ -72,6 +72,12 @@ extern const struct command cmd_message[];
 extern const size_t cmd_message_count;
 extern const struct command cmd_store_admin[];
 extern const size_t cmd_store_admin_count;
+extern const struct command cmd_import[];
+extern const size_t cmd_import_count;
+extern const struct command cmd_export[];
+extern const size_t cmd_export_count;
+extern const struct command cmd_backup[];
+extern const size_t cmd_backup_count;
 
 #define CMD_DEFAULT_CONFIG "config/tern.conf"
 

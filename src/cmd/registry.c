@@ -8,7 +8,7 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[8];
+	static struct command_group groups[11];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_config, cmd_config_count};
 	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
@@ -16,7 +16,10 @@ const struct command_group *cmd_groups(size_t *ngroups)
 	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
 	groups[5] = (struct command_group){cmd_message, cmd_message_count};
 	groups[6] = (struct command_group){cmd_store_admin, cmd_store_admin_count};
-	groups[7] = (struct command_group){cmd_core, cmd_core_count};
+	groups[7] = (struct command_group){cmd_import, cmd_import_count};
+	groups[8] = (struct command_group){cmd_export, cmd_export_count};
+	groups[9] = (struct command_group){cmd_backup, cmd_backup_count};
+	groups[10] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -50,11 +53,6 @@ static const struct planned_command planned[] = {
     {"queue webhook print", "webhooks"},
     {"queue webhook retired list", "webhooks"},
     {"queue webhook retired print", "webhooks"},
-    {"import maildir", "the message store"},
-    {"import mbox", "the message store"},
-    {"export maildir", "the message store"},
-    {"export mbox", "the message store"},
-    {"backup", "the message store"},
     {"licenses", "release packaging"},
     {"config dnscheck", "DNS"},
     {"config dnsrecords", "DNS"},
@@ -99,14 +97,6 @@ static const struct planned_command planned[] = {
     {"tlsrpt parsereportmsg", "TLS reporting"},
     {"webapi", "the web API"},
     {"example", "configuration examples"},
-    {"bumpuidvalidity", "the message store"},
-    {"reassignuids", "the message store"},
-    {"fixuidmeta", "the message store"},
-    {"fixmsgsize", "the message store"},
-    {"reparse", "the message store"},
-    {"ensureparsed", "the message store"},
-    {"recalculatemailboxcounts", "the message store"},
-    {"reassignthreads", "the message store"},
 };
 
 const struct planned_command *cmd_planned(size_t *n)

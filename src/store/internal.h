@@ -248,6 +248,12 @@ bool schema_init(struct store_account *a, const struct store_account_options *o,
 bool account_create_mailboxes(struct store_account *a, const struct store_account_options *o,
 			      struct error *err);
 
+/* --- maintenance (maint.c) --- */
+
+/* Inside a write transaction: recounts every mailbox and the account size, reporting to out. */
+bool maint_recount(struct store_account *a, struct change_list *cl, struct arena *ar,
+		   struct buf *out, struct error *err);
+
 /* --- threads (thread.c) --- */
 
 struct thread_info {
