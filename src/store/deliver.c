@@ -11,6 +11,7 @@
 #include "mail/serialize.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -342,27 +343,93 @@ static bool store_file(struct store_account *a, struct store_delivery *d, struct
 	return files_write(a, d->file_id, d->data, d->len, err);
 }
 
+static void pending_init(struct pending_delivery *p, struct store_delivery *d, int64_t now)
+{
+	memset(p, 0, sizeof *p);
+	p->d = d;
+	d->file_id = 0;
+	arena_init(&p->ar, 4096);
+	p->received = d->received ? d->received : now;
+	p->saved = now;
+	p->ti.message_id = "";
+	p->ti.subject_base = "";
+	p->from = "";
+}
+
+/* Step 1 of deliver.h, in the caller's thread: checks, parse, the durable message file. */
+static bool prepare(struct store_account *a, struct pending_delivery *p, struct error *err)
+{
+	return check_targets(p, err) && message_size(p->d, err) && parse_message(p, err) &&
+	       store_file(a, p->d, err);
+}
+
+static void pending_free(struct pending_delivery *p)
+{
+	buf_free(&p->parsed);
+	arena_free(&p->ar);
+}
+
 bool store_deliver(struct store_account *a, struct store_delivery *d, struct error *err)
 {
 	struct pending_delivery p;
-	memset(&p, 0, sizeof p);
-	p.d = d;
-	d->file_id = 0;
-	arena_init(&p.ar, 4096);
-	int64_t now = (int64_t)time(NULL);
-	p.received = d->received ? d->received : now;
-	p.saved = now;
-	p.ti.message_id = "";
-	p.ti.subject_base = "";
-	p.from = "";
-	bool ok = check_targets(&p, err) && message_size(d, err) && parse_message(&p, err) &&
-		  store_file(a, d, err);
+	pending_init(&p, d, (int64_t)time(NULL));
+	bool ok = prepare(a, &p, err);
 	if (ok) {
 		ok = group_commit(a, &p, err);
 		if (!ok)
 			files_remove(a->msgdir, d->file_id);
 	}
-	buf_free(&p.parsed);
-	arena_free(&p.ar);
+	pending_free(&p);
 	return ok;
+}
+
+/* Queues the prepared deliveries in array order and commits until all are done. */
+static void group_commit_many(struct store_account *a, struct pending_delivery *ps, size_t n)
+{
+	pthread_mutex_lock(&a->qmu);
+	for (size_t i = 0; i < n; i++) {
+		if (ps[i].done)
+			continue; /* not prepared */
+		if (a->qtail)
+			a->qtail->next = &ps[i];
+		else
+			a->qhead = &ps[i];
+		a->qtail = &ps[i];
+	}
+	pthread_mutex_unlock(&a->qmu);
+	pthread_mutex_lock(&a->wmu);
+	for (size_t i = 0; i < n; i++)
+		while (!ps[i].done)
+			commit_batch(a);
+	pthread_mutex_unlock(&a->wmu);
+}
+
+bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_t n,
+			bool *delivered, struct error *err)
+{
+	if (n > STORE_COMMIT_BATCH_MAX)
+		return error_set(err, ERR_INVALID, "more than %d deliveries at once",
+				 STORE_COMMIT_BATCH_MAX);
+	struct pending_delivery *ps = xcalloc(n ? n : 1, sizeof *ps);
+	bool *prepared = xcalloc(n ? n : 1, sizeof *prepared);
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < n; i++) {
+		pending_init(&ps[i], &d[i], now);
+		prepared[i] = ps[i].ok = prepare(a, &ps[i], &ps[i].err);
+		ps[i].done = !ps[i].ok;
+	}
+	group_commit_many(a, ps, n);
+	bool all = true;
+	for (size_t i = 0; i < n; i++) {
+		delivered[i] = ps[i].ok;
+		if (!ps[i].ok && all && err)
+			*err = ps[i].err;
+		if (!ps[i].ok && prepared[i])
+			files_remove(a->msgdir, d[i].file_id);
+		all = all && ps[i].ok;
+		pending_free(&ps[i]);
+	}
+	free(ps);
+	free(prepared);
+	return all;
 }

@@ -102,4 +102,15 @@ struct store_delivery {
  */
 bool store_deliver(struct store_account *a, struct store_delivery *d, struct error *err);
 
+/*
+ * Bulk delivery (imports): d[0..n), n at most STORE_COMMIT_BATCH_MAX, each
+ * delivered as by store_deliver. The files are written in the calling
+ * thread one after the other; then all index rows are queued at once, in
+ * array order, for the group commit, so the messages get UIDs in that
+ * order. delivered[i] tells each one's outcome; returns true when all were
+ * delivered, else err is the first failure in array order.
+ */
+bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_t n,
+			bool *delivered, struct error *err);
+
 #endif
