@@ -1,5 +1,5 @@
 /*
- * Bulk delivery for imports: a bounded queue and a few delivery threads
+ * Bulk delivery for imports: a bounded queue and a delivery thread
  * (see importer.h).
  */
 #include "store/importer.h"
@@ -45,8 +45,8 @@ struct store_importer {
 	struct error err;
 	size_t delivered;
 
-	pthread_t threads[STORE_IMPORT_THREADS];
-	size_t nthreads;
+	pthread_t thread;
+	bool started;
 };
 
 /* --- flag names --- */
@@ -93,33 +93,38 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-static struct job *take_job(struct store_importer *im)
+/* Waits for queued jobs and takes up to STORE_IMPORT_BATCH of them; 0 when closing and empty. */
+static size_t take_jobs(struct store_importer *im, struct job **v)
 {
 	pthread_mutex_lock(&im->mu);
 	while (!im->head && !im->closing)
 		pthread_cond_wait(&im->work, &im->mu);
-	struct job *j = im->head;
-	if (j) {
+	size_t n = 0;
+	while (im->head && n < STORE_IMPORT_BATCH) {
+		struct job *j = im->head;
 		im->head = j->next;
-		if (!im->head)
-			im->tail = NULL;
 		im->queued--;
 		im->queued_bytes -= j->data.len;
-		pthread_cond_signal(&im->room);
+		v[n++] = j;
 	}
+	if (!im->head)
+		im->tail = NULL;
+	pthread_cond_signal(&im->room);
 	pthread_mutex_unlock(&im->mu);
-	return j;
+	return n;
 }
 
-static void delivered(struct store_importer *im, bool ok, const struct error *err,
+static void delivered(struct store_importer *im, size_t n, bool ok, const struct error *err,
 		      const char *origin)
 {
 	pthread_mutex_lock(&im->mu);
-	if (ok) {
-		im->delivered++;
-		if (im->progress && im->delivered % STORE_IMPORT_PROGRESS_EVERY == 0)
-			im->progress(im->progress_arg, im->delivered);
-	} else if (!im->failed) {
+	size_t before = im->delivered;
+	im->delivered += n;
+	if (im->progress &&
+	    im->delivered / STORE_IMPORT_PROGRESS_EVERY != before / STORE_IMPORT_PROGRESS_EVERY)
+		im->progress(im->progress_arg, im->delivered / STORE_IMPORT_PROGRESS_EVERY *
+						   STORE_IMPORT_PROGRESS_EVERY);
+	if (!ok && !im->failed) {
 		im->failed = true;
 		im->err = *err;
 		error_prefix(&im->err, "%s", origin);
@@ -128,35 +133,49 @@ static void delivered(struct store_importer *im, bool ok, const struct error *er
 	pthread_mutex_unlock(&im->mu);
 }
 
-static void deliver_job(struct store_importer *im, struct job *j)
+/* One bulk delivery of a batch, in queue order (so UIDs follow the file's order). */
+static void deliver_jobs(struct store_importer *im, struct job **v, size_t n)
 {
-	struct store_target t = {
-	    .mailbox_id = im->mailbox_id, .flags = j->flags, .keywords = j->keywords};
-	struct store_delivery d = {
-	    .data = j->data.data ? j->data.data : "",
-	    .len = j->data.len,
-	    .received = j->received,
-	    .received_tz = j->received_tz,
-	    .quota = im->quota,
-	    .targets = &t,
-	    .ntargets = 1,
-	};
+	struct store_target t[STORE_IMPORT_BATCH];
+	struct store_delivery d[STORE_IMPORT_BATCH];
+	bool done[STORE_IMPORT_BATCH];
+	for (size_t i = 0; i < n; i++) {
+		t[i] = (struct store_target){
+		    .mailbox_id = im->mailbox_id, .flags = v[i]->flags, .keywords = v[i]->keywords};
+		d[i] = (struct store_delivery){
+		    .data = v[i]->data.data ? v[i]->data.data : "",
+		    .len = v[i]->data.len,
+		    .received = v[i]->received,
+		    .received_tz = v[i]->received_tz,
+		    .quota = im->quota,
+		    .targets = &t[i],
+		    .ntargets = 1,
+		};
+	}
 	struct error err = {0};
-	bool ok = store_deliver(im->a, &d, &err);
-	delivered(im, ok, &err, j->origin);
+	bool ok = store_deliver_many(im->a, d, n, done, &err);
+	size_t count = 0, first_failed = n;
+	for (size_t i = 0; i < n; i++) {
+		count += done[i];
+		if (!done[i] && first_failed == n)
+			first_failed = i;
+	}
+	delivered(im, count, ok, &err, ok ? "" : v[first_failed]->origin);
 }
 
 static void *worker(void *arg)
 {
 	struct store_importer *im = arg;
-	struct job *j;
-	while ((j = take_job(im)) != NULL) {
+	struct job *v[STORE_IMPORT_BATCH];
+	size_t n;
+	while ((n = take_jobs(im, v)) > 0) {
 		pthread_mutex_lock(&im->mu);
 		bool skip = im->failed;
 		pthread_mutex_unlock(&im->mu);
 		if (!skip)
-			deliver_job(im, j);
-		job_free(j);
+			deliver_jobs(im, v, n);
+		for (size_t i = 0; i < n; i++)
+			job_free(v[i]);
 	}
 	return NULL;
 }
@@ -179,15 +198,15 @@ static bool find_mailbox(struct store_account *a, const char *name, int64_t *id,
 	return ok;
 }
 
-static void stop_threads(struct store_importer *im)
+static void stop_thread(struct store_importer *im)
 {
 	pthread_mutex_lock(&im->mu);
 	im->closing = true;
 	pthread_cond_broadcast(&im->work);
 	pthread_mutex_unlock(&im->mu);
-	for (size_t i = 0; i < im->nthreads; i++)
-		pthread_join(im->threads[i], NULL);
-	im->nthreads = 0;
+	if (im->started)
+		pthread_join(im->thread, NULL);
+	im->started = false;
 }
 
 static void importer_free(struct store_importer *im)
@@ -221,14 +240,11 @@ bool store_importer_start(struct store_account *a, const struct store_importer_o
 		importer_free(im);
 		return error_prefix(err, "mailbox %s", o->mailbox);
 	}
-	for (size_t i = 0; i < STORE_IMPORT_THREADS; i++) {
-		if (pthread_create(&im->threads[i], NULL, worker, im) != 0) {
-			stop_threads(im);
-			importer_free(im);
-			return error_set(err, ERR_TEMPORARY, "starting import threads");
-		}
-		im->nthreads++;
+	if (pthread_create(&im->thread, NULL, worker, im) != 0) {
+		importer_free(im);
+		return error_set(err, ERR_TEMPORARY, "starting the import thread");
 	}
+	im->started = true;
 	*out = im;
 	return true;
 }
@@ -284,7 +300,7 @@ bool store_importer_add(struct store_importer *im, struct store_import_msg *m, s
 
 bool store_importer_finish(struct store_importer *im, size_t *count, struct error *err)
 {
-	stop_threads(im);
+	stop_thread(im);
 	bool ok = !im->failed;
 	if (!ok && err)
 		*err = im->err;

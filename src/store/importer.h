@@ -2,22 +2,23 @@
  * store/importer: bulk delivery of imported messages into one mailbox.
  *
  * tern import (mbox, Maildir) reads messages from files and hands them to an
- * importer, which delivers them with STORE_IMPORT_THREADS threads calling
- * store_deliver concurrently: the message files are written and fsynced in
- * parallel, and the group commit of deliver.h puts many index rows in one
- * transaction. The queue between the reader and the threads is bounded
- * (STORE_IMPORT_QUEUE messages, STORE_IMPORT_QUEUE_BYTES bytes), so memory stays bounded whatever
- * the size of the import. Messages get UIDs in the order their deliveries commit: within a window
- * of a few messages this can differ from the order in the file; the internal dates are the ones
- * given.
+ * importer; its delivery thread takes them in batches of up to
+ * STORE_IMPORT_BATCH and delivers each batch with store_deliver_many, so
+ * reading and parsing the input overlaps with writing message files, and
+ * the group commit of deliver.h puts a whole batch of index rows in one
+ * transaction. Messages get UIDs in the order they were added. The queue
+ * between the reader and the thread is bounded (STORE_IMPORT_QUEUE
+ * messages, STORE_IMPORT_QUEUE_BYTES bytes), so memory stays bounded
+ * whatever the size of the import.
  *
  * The first failed delivery stops the import: store_importer_add and
  * store_importer_finish return its error, prefixed with the message's origin
- * ("FILE:LINE" or the Maildir file), and messages delivered before it stay.
+ * ("FILE:LINE" or the Maildir file); messages delivered before it stay (and
+ * so may others of its batch, which the count includes).
  * The mailbox is created when missing.
  *
  * An importer is used by one thread (the reader); the progress callback runs
- * on a delivery thread, one call at a time.
+ * on the delivery thread.
  */
 #ifndef TERN_STORE_IMPORTER_H
 #define TERN_STORE_IMPORTER_H
@@ -36,7 +37,7 @@ struct store_account;
 #define STORE_IMPORT_MESSAGE_MAX (64 * 1024 * 1024)
 /* Free keywords one imported message may carry (as the store allows). */
 #define STORE_IMPORT_KEYWORDS_MAX 64
-#define STORE_IMPORT_THREADS      4
+#define STORE_IMPORT_BATCH        64
 #define STORE_IMPORT_QUEUE        64
 #define STORE_IMPORT_QUEUE_BYTES  (128 * 1024 * 1024)
 /* Progress is reported after every this many delivered messages. */

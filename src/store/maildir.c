@@ -216,7 +216,8 @@ static bool list_sub(struct maildir_reader *r, const char *sub, size_t *cap, str
 	}
 	closedir(dh);
 	free(d);
-	qsort(r->paths + first, r->n - first, sizeof *r->paths, cmp_path);
+	if (r->n > first + 1)
+		qsort(r->paths + first, r->n - first, sizeof *r->paths, cmp_path);
 	return ok;
 }
 

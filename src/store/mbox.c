@@ -117,7 +117,7 @@ static bool parse_zone(struct str t, int *minutes)
 	return t.len >= 1 && t.len <= 5;
 }
 
-/* WDAY MON DAY HH:MM[:SS] [ZONE] YEAR */
+/* WDAY MON DAY HH:MM[:SS] [ZONE] YEAR [+-ZONE] */
 static bool parse_date_tokens(const struct str *tok, size_t n, int64_t *t, int *tz)
 {
 	if (n < 5)
@@ -132,6 +132,10 @@ static bool parse_date_tokens(const struct str *tok, size_t n, int64_t *t, int *
 		if (n < 6 || !parse_zone(tok[4], &zone))
 			return false;
 		yi = 5;
+	} else if (n > 5 && tok[5].len == 5 && (tok[5].p[0] == '+' || tok[5].p[0] == '-')) {
+		/* Some writers put a numeric zone after the year. */
+		if (!parse_zone(tok[5], &zone))
+			zone = 0;
 	}
 	if (tok[yi].len != 4 || !str_parse_u64(tok[yi], 9999, &year) || year < 1970)
 		return false;
