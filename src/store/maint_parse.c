@@ -328,11 +328,14 @@ bool store_reassign_threads(struct store_account *a, struct buf *out, size_t *co
 
 /* --- one entry point --- */
 
-static bool counted(bool ok, size_t n, const char *what, struct buf *out)
+static bool reparse_counted(struct store_account *a, bool only_unparsed, struct buf *out,
+			    struct error *err)
 {
-	if (ok)
-		buf_printf(out, "%s %zu message file%s\n", what, n, n == 1 ? "" : "s");
-	return ok;
+	size_t n = 0;
+	if (!store_reparse(a, only_unparsed, out, &n, err))
+		return false;
+	buf_printf(out, "parsed %zu message file%s\n", n, n == 1 ? "" : "s");
+	return true;
 }
 
 bool store_maint_command(struct store_account *a, const char *op, const char *arg, struct buf *out,
@@ -355,9 +358,9 @@ bool store_maint_command(struct store_account *a, const char *op, const char *ar
 	if (strcmp(op, "fixmsgsize") == 0 && none)
 		return store_fix_msgsize(a, out, err);
 	if (strcmp(op, "reparse") == 0 && none)
-		return counted(store_reparse(a, false, out, &n, err), n, "parsed", out);
+		return reparse_counted(a, false, out, err);
 	if (strcmp(op, "ensureparsed") == 0 && (none || strcmp(arg, "all") == 0))
-		return counted(store_reparse(a, none, out, &n, err), n, "parsed", out);
+		return reparse_counted(a, none, out, err);
 	if (strcmp(op, "reassignthreads") == 0 && none) {
 		bool ok = store_reassign_threads(a, out, &n, err);
 		if (ok)
