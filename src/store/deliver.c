@@ -1,7 +1,7 @@
 /*
- * Delivery and APPEND: the message file first (in the caller's thread), then
- * the index rows in a group commit shared with concurrent deliveries (see
- * deliver.h for the order of writes and why it is durable).
+ * Delivery and APPEND: the message file first (in the caller's thread, or
+ * for store_deliver_many on a few worker threads), then the index rows in a group commit shared
+ * with concurrent deliveries (see deliver.h for the order of writes and why it is durable).
  */
 #include "store/internal.h"
 
@@ -356,7 +356,10 @@ static void pending_init(struct pending_delivery *p, struct store_delivery *d, i
 	p->from = "";
 }
 
-/* Step 1 of deliver.h, in the caller's thread: checks, parse, the durable message file. */
+/*
+ * Step 1 of deliver.h: checks, parse, the durable message file. Touches only
+ * p and the account's locked file-id allocator, so it may run on any thread.
+ */
 static bool prepare(struct store_account *a, struct pending_delivery *p, struct error *err)
 {
 	return check_targets(p, err) && message_size(p->d, err) && parse_message(p, err) &&
@@ -381,6 +384,46 @@ bool store_deliver(struct store_account *a, struct store_delivery *d, struct err
 	}
 	pending_free(&p);
 	return ok;
+}
+
+struct prepare_work {
+	struct store_account *a;
+	struct pending_delivery *ps;
+	size_t n;
+	size_t first;
+	size_t step;
+};
+
+static void *prepare_some(void *arg)
+{
+	struct prepare_work *w = arg;
+	for (size_t i = w->first; i < w->n; i += w->step)
+		w->ps[i].ok = prepare(w->a, &w->ps[i], &w->ps[i].err);
+	return NULL;
+}
+
+/*
+ * Step 1 for a batch on STORE_PREPARE_THREADS threads: writing and fsyncing
+ * message files waits on the disk, so several at once use it better. The
+ * order of the index rows is set later, by the queue.
+ */
+static void prepare_parallel(struct store_account *a, struct pending_delivery *ps, size_t n)
+{
+	struct prepare_work w[STORE_PREPARE_THREADS];
+	pthread_t th[STORE_PREPARE_THREADS];
+	size_t nth = n < STORE_PREPARE_THREADS ? n : STORE_PREPARE_THREADS, started = 0;
+	for (size_t k = 0; k < nth; k++)
+		w[k] = (struct prepare_work){a, ps, n, k, nth};
+	/* The caller's thread takes the first share; a thread that cannot start leaves its share to
+	 * it. */
+	for (size_t k = 1; k < nth; k++, started++)
+		if (pthread_create(&th[k], NULL, prepare_some, &w[k]) != 0)
+			break;
+	prepare_some(&w[0]);
+	for (size_t k = 1; k <= started; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = started + 1; k < nth; k++)
+		prepare_some(&w[k]);
 }
 
 /* Queues the prepared deliveries in array order and commits until all are done. */
@@ -413,9 +456,11 @@ bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_
 	struct pending_delivery *ps = xcalloc(n ? n : 1, sizeof *ps);
 	bool *prepared = xcalloc(n ? n : 1, sizeof *prepared);
 	int64_t now = (int64_t)time(NULL);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		pending_init(&ps[i], &d[i], now);
-		prepared[i] = ps[i].ok = prepare(a, &ps[i], &ps[i].err);
+	prepare_parallel(a, ps, n);
+	for (size_t i = 0; i < n; i++) {
+		prepared[i] = ps[i].ok;
 		ps[i].done = !ps[i].ok;
 	}
 	group_commit_many(a, ps, n);

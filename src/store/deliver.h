@@ -48,6 +48,8 @@ struct store_subscriber;
 #define STORE_MESSAGE_MAX (INT64_C(1) << 30)
 /* Mailboxes one delivery may go to. */
 #define STORE_DELIVER_TARGETS_MAX 64
+/* Threads store_deliver_many writes message files with. */
+#define STORE_PREPARE_THREADS 4
 /* Deliveries committed in one transaction at most. */
 #define STORE_COMMIT_BATCH_MAX 256
 
@@ -104,10 +106,10 @@ bool store_deliver(struct store_account *a, struct store_delivery *d, struct err
 
 /*
  * Bulk delivery (imports): d[0..n), n at most STORE_COMMIT_BATCH_MAX, each
- * delivered as by store_deliver. The files are written in the calling
- * thread one after the other; then all index rows are queued at once, in
- * array order, for the group commit, so the messages get UIDs in that
- * order. delivered[i] tells each one's outcome; returns true when all were
+ * delivered as by store_deliver. The files are written by up to
+ * STORE_PREPARE_THREADS threads at once; then all index rows are queued at
+ * once, in array order, for the group commit, so the messages get UIDs in
+ * that order. delivered[i] tells each one's outcome; returns true when all were
  * delivered, else err is the first failure in array order.
  */
 bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_t n,

@@ -7,6 +7,7 @@
 #include "test_store_helpers.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 Test(bulk, deliver_many_in_order)
 {
@@ -41,6 +42,49 @@ Test(bulk, deliver_many_in_order)
 	bool dm[STORE_COMMIT_BATCH_MAX + 1];
 	cr_assert_not(store_deliver_many(t.a, many, STORE_COMMIT_BATCH_MAX + 1, dm, &err));
 	cr_assert_eq(err.kind, ERR_INVALID);
+	tstore_close(&t);
+}
+
+/*
+ * A full batch goes through the parallel file writers: UIDs still follow the
+ * array, and each UID's file holds the text given at that position.
+ */
+Test(bulk, deliver_many_full_batch_parallel)
+{
+	struct tstore t;
+	tstore_open(&t);
+	int64_t inbox = tmailbox_id(&t, "Inbox");
+	enum { N = STORE_COMMIT_BATCH_MAX };
+	static struct store_target tg[N];
+	static struct store_delivery d[N];
+	static char text[N][64];
+	static bool done[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(text[i], sizeof text[i], "Subject: batch %d\r\n\r\nbody %d\r\n", i, i);
+		tg[i] = (struct store_target){.mailbox_id = inbox};
+		d[i] = (struct store_delivery){
+		    .data = text[i], .len = strlen(text[i]), .targets = &tg[i], .ntargets = 1};
+	}
+	struct error err;
+	cr_assert(store_deliver_many(t.a, d, N, done, &err), "%s", err.msg);
+	for (int i = 0; i < N; i++) {
+		cr_assert(done[i]);
+		cr_assert_eq(tg[i].uid, (uint32_t)i + 1);
+		int fd = store_message_open(t.a, d[i].file_id, &err);
+		cr_assert(fd >= 0, "%s", err.msg);
+		char back[64] = {0};
+		ssize_t got = read(fd, back, sizeof back - 1);
+		close(fd);
+		cr_assert_eq(got, (ssize_t)strlen(text[i]));
+		cr_assert_str_eq(back, text[i]);
+	}
+	struct store_message *msgs;
+	size_t n;
+	cr_assert(store_messages_fetch(t.a, inbox, NULL, 0, 0, &t.ar, &msgs, &n, &err));
+	cr_assert_eq(n, N);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(msgs[i].file_id, d[i].file_id);
+	tcheck(t.a);
 	tstore_close(&t);
 }
 
