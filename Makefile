@@ -4,6 +4,7 @@
 #   make localserve installs missing packages, builds, runs ./tern localserve
 #   make fuzz       builds the libFuzzer targets (clang) into build/fuzz/
 #   make lint       static analysis (cppcheck)
+#   make bench      builds and runs the benchmarks (not part of check); bench-store: bench/store
 #   make fmt        formats the sources with clang-format
 # Variables: CC (gcc or clang), K=expr (pytest -k filter), F=glob (unit test filter).
 
@@ -42,7 +43,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=build/asan/%.o)
 TOOLS := $(TOOL_SRCS:tests/tools/%.c=build/asan/tools/%)
 FUZZERS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-build check-unit check-integration deps localserve fuzz lint fmt clean
+.PHONY: all check check-build check-unit check-integration deps localserve fuzz lint fmt clean bench bench-store
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tools, fuzzers) so rebuilds stay incremental.
 .SECONDARY:
@@ -139,6 +140,20 @@ build/fuzz/libtern.a: $(FUZZ_OBJS) build/fuzz/lib.list
 build/fuzz/%: build/fuzz/fuzz/%.o build/fuzz/libtern.a
 	@echo "LD $@"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# Benchmarks: release build, run on request only. BENCH_ARGS passes arguments (e.g. a count).
+STORE_BENCH_SRCS := $(wildcard bench/store/*.c)
+STORE_BENCHES := $(STORE_BENCH_SRCS:bench/store/%.c=build/release/bench/store/%)
+
+bench: bench-store
+
+bench-store: $(STORE_BENCHES)
+	@for b in $(STORE_BENCHES); do echo "== $$b"; $$b $(BENCH_ARGS) || exit 1; done
+
+build/release/bench/store/%: bench/store/%.c build/release/libtern.a
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	$(Q)$(CC) $(RELEASE_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 lint:
 	@scripts/deps.sh
