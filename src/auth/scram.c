@@ -188,6 +188,8 @@ enum scram_status scram_client_first(struct scram_server *s, const char *msg, si
 {
 	if (n > SCRAM_MESSAGE_MAX)
 		return protocol(err, "client-first-message too long");
+	if (n == 0)
+		return protocol(err, "empty client-first-message");
 	if (memchr(msg, '\0', n))
 		return protocol(err, "NUL byte in client-first-message");
 	struct str rest = str_make(msg, n), f, v;
@@ -313,6 +315,8 @@ enum scram_status scram_client_final(struct scram_server *s, const char *msg, si
 {
 	if (n > SCRAM_MESSAGE_MAX)
 		return protocol(err, "client-final-message too long");
+	if (n == 0)
+		return protocol(err, "empty client-final-message");
 	if (memchr(msg, '\0', n))
 		return protocol(err, "NUL byte in client-final-message");
 	struct str without, proof_b64;
