@@ -9,8 +9,10 @@ BUILD="gcc make clang pkg-config libc6-dev libclang-rt-14-dev
 libssl-dev libsqlite3-dev libunbound-dev libcurl4-openssl-dev libjansson-dev
 libexpat1-dev zlib1g-dev libsodium-dev libutf8proc-dev libidn2-dev"
 
-# Tests: unit test framework, integration test runner, real clients, lint/format.
-TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format"
+# Tests: unit test framework, integration test runner, real clients, lint/format,
+# Dovecot as the reference IMAP server (tests compare its BODYSTRUCTURE/ENVELOPE).
+TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format
+dovecot-imapd"
 
 # Runtime of tern itself (localserve) needs nothing beyond the shared libraries above.
 
