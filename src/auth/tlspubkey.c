@@ -1,5 +1,6 @@
 #include "auth/tlspubkey.h"
 
+#include "base/address.h"
 #include "base/str.h"
 #include "net/tls.h"
 
@@ -128,9 +129,16 @@ bool auth_tlspubkey_set_login(struct auth_tlspubkey *k, const struct cfg_dynamic
 	if (auth_lookup_login(d, address, strlen(address), &ref, &why) != AUTH_LOOKUP_FOUND)
 		return error_set(err, ERR_NOTFOUND, "%s is not a login address of an account (%s)",
 				 address, why);
+	/* Stored in canonical form (as mox requires): domain lower case, localpart as is. */
+	struct address addr;
+	struct buf canon = BUF_INIT;
+	if (!address_parse_cstr(ref.login, 0, &addr, err))
+		return error_prefix(err, "%s", address);
+	address_format(&canon, &addr, true);
+	bool ok = str_copy(k->login_address, sizeof k->login_address, buf_cstr(&canon));
+	buf_free(&canon);
 	str_copy(k->account, sizeof k->account, ref.account);
-	str_copy(k->login_address, sizeof k->login_address, ref.login);
-	return true;
+	return ok || error_set(err, ERR_LIMIT, "address too long");
 }
 
 bool auth_tls_identify(struct authdb *db, const struct cfg_dynamic *d, const char *fp,

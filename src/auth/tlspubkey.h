@@ -40,7 +40,8 @@ bool auth_tlspubkey_from_pem(const char *pem, size_t n, struct auth_tlspubkey *k
 
 /*
  * Sets k's account and login address from an address (any form: NFD, upper
- * case domain): it must be a login of an account in d (an alias is not).
+ * case domain): it must be a login of an account in d (an alias is not). The
+ * address is stored in canonical form: NFC, domain in lower-case Unicode.
  */
 bool auth_tlspubkey_set_login(struct auth_tlspubkey *k, const struct cfg_dynamic *d,
 			      const char *address, struct error *err);

@@ -196,9 +196,16 @@ bool certgen_pkcs12(const struct buf *key_pem, const struct buf *cert_pem, const
 	BIO *cb = BIO_new_mem_buf(cert_pem->data, (int)cert_pem->len);
 	X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
 	const int pbe = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
+	/* No MAC from PKCS12_create (OpenSSL 3 would use SHA-256): the SHA-1 MAC older clients
+	 * need is set next. */
 	PKCS12 *p12 = key && x ? PKCS12_create(password, name, key, x, NULL, pbe, pbe,
-					       PKCS12_DEFAULT_ITER, PKCS12_DEFAULT_ITER, 0)
+					       PKCS12_DEFAULT_ITER, -1, 0)
 			       : NULL;
+	if (p12 &&
+	    PKCS12_set_mac(p12, password, -1, NULL, 0, PKCS12_DEFAULT_ITER, EVP_sha1()) != 1) {
+		PKCS12_free(p12);
+		p12 = NULL;
+	}
 	unsigned char *out = NULL;
 	int n = p12 ? i2d_PKCS12(p12, &out) : -1;
 	if (n > 0)
