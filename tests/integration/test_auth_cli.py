@@ -348,3 +348,56 @@ def test_help_lists_the_commands():
     p = run_tern(["help", "config", "tlspubkey", "add"], check=True)
     assert p.stdout.startswith(
         "usage: tern config tlspubkey add [-no-imap-preauth] $address [$name] < cert.pem\n")
+
+
+def run_on_tty(t, args, answers, timeout=30):
+    """Runs tern with a pseudo-terminal as stdin/stdout/stderr, answering each
+    "password: " prompt with the next line; returns (exit status, all output)."""
+    import select
+    import time
+    from harness import TERN_BIN, SANITIZER_PATTERNS, tern_env
+    master, slave = os.openpty()
+    p = subprocess.Popen([TERN_BIN, "-config", t.config] + list(args), stdin=slave,
+                         stdout=slave, stderr=slave, env=tern_env(), close_fds=True)
+    os.close(slave)
+    out = b""
+    pending = list(answers)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            out += chunk
+            if pending and out.endswith(b"password: "):
+                os.write(master, pending.pop(0).encode() + b"\n")
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    rc = p.wait(timeout=timeout)
+    text = out.decode("utf-8", "replace")
+    assert not SANITIZER_PATTERNS.search(text), text
+    return rc, text
+
+
+def test_password_from_a_terminal_twice_without_echo(make_tern):
+    t = make_tern(domains=DOMAINS)
+    rc, out = run_on_tty(t, ["setaccountpassword", "mjl"], ["tty s3cret", "tty s3cret"])
+    assert rc == 0, out
+    assert "password: " in out and "repeat password: " in out
+    assert "tty s3cret" not in out, "typed without echo"
+    assert argon2_verify(parse_credentials(stored_blob(t, "mjl"))["argon2"], "tty s3cret")
+
+    rc, out = run_on_tty(t, ["setaccountpassword", "mjl"], ["one thing", "another"])
+    assert rc == 1 and "passwords do not match" in out, out
+    assert argon2_verify(parse_credentials(stored_blob(t, "mjl"))["argon2"], "tty s3cret"), \
+        "unchanged after a mismatch"
+
+    rc, out = run_on_tty(t, ["setadminpassword"], ["adm1n", "adm1n"])
+    assert rc == 0, out
+    with open(os.path.join(t.config_dir, "adminpasswd")) as f:
+        assert argon2_verify(f.read().strip(), "adm1n")
