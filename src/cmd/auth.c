@@ -71,22 +71,24 @@ static volatile sig_atomic_t echo_off;
 static void restore_tty(int sig)
 {
 	if (echo_off)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static bool prompt(const char *what, char *out, size_t cap, size_t *len, struct error *err)
 {
-	fprintf(stderr, "%s", what);
-	fflush(stderr);
+	/* Echo goes off before the prompt appears, and nothing typed is discarded
+	 * (TCSANOW, not TCSAFLUSH): input arriving right after the prompt is kept. */
 	struct termios quiet = saved_tty;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
 	echo_off = 1;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	fprintf(stderr, "%s", what);
+	fflush(stderr);
 	bool ok = read_line(STDIN_FILENO, out, cap, len, err);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	echo_off = 0;
 	return ok;
 }
