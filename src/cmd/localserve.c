@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "net/certgen.h"
 #include "server/server.h"
+#include "server/setup.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -203,6 +204,7 @@ int cmd_localserve_run(const struct cmd_env *env, int argc, char **argv)
 	if (!initonly) {
 		print_banner(d);
 		char *conf = path_join(d, "tern.conf");
+		setup_set_localserve(true);
 		rc = server_main(conf);
 		free(conf);
 	}
