@@ -10,7 +10,8 @@ libssl-dev libsqlite3-dev libunbound-dev libcurl4-openssl-dev libjansson-dev
 libexpat1-dev zlib1g-dev libsodium-dev libutf8proc-dev libidn2-dev"
 
 # Tests: unit test framework, integration test runner, real clients, lint/format.
-TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format"
+TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format
+libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl"
 
 # Runtime of tern itself (localserve) needs nothing beyond the shared libraries above.
 
