@@ -68,6 +68,8 @@ extern const struct command cmd_config_domain[];
 extern const size_t cmd_config_domain_count;
 extern const struct command cmd_config_alias[];
 extern const size_t cmd_config_alias_count;
+extern const struct command cmd_message[];
+extern const size_t cmd_message_count;
 
 #define CMD_DEFAULT_CONFIG "config/tern.conf"
 

@@ -8,13 +8,14 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[6];
+	static struct command_group groups[7];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_config, cmd_config_count};
 	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
 	groups[3] = (struct command_group){cmd_config_domain, cmd_config_domain_count};
 	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
-	groups[5] = (struct command_group){cmd_core, cmd_core_count};
+	groups[5] = (struct command_group){cmd_message, cmd_message_count};
+	groups[6] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -105,7 +106,6 @@ static const struct planned_command planned[] = {
     {"reparse", "the message store"},
     {"ensureparsed", "the message store"},
     {"recalculatemailboxcounts", "the message store"},
-    {"message parse", "message parsing"},
     {"reassignthreads", "the message store"},
 };
 
