@@ -9,7 +9,8 @@
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "smtp/codes.h"
-#include "smtp/headers.h"
+#include "mail/addrlist.h"
+#include "mail/header.h"
 #include "smtp/rules.h"
 
 #include <errno.h>
@@ -35,13 +36,31 @@ struct message {
 	uint64_t size;
 	char *head; /* the header section as read, NUL-terminated */
 	size_t head_len;
-	struct smtp_header fields[SMTP_HEADERS_MAX];
-	struct smtp_headers headers;
+	struct arena arena; /* header fields and parsed addresses */
+	struct mail_header headers;
 	char msgfrom[ADDRESS_INPUT_MAX]; /* From address, "" when none or unparsable */
 	struct address from_addr;
 	bool has_from;
 	struct buf added; /* submission: Message-ID and Date to add */
 };
+
+/* RFC 5322 3.6.2: the single mailbox of the From field (submission needs exactly one). */
+static bool msg_from_address(struct message *m, struct address *out, struct error *err)
+{
+	const struct mail_field *f = mail_header_get(&m->headers, "From");
+	if (!f)
+		return error_set(err, ERR_NOTFOUND, "no From header");
+	struct mail_addrlist l;
+	bool clean = mail_addrlist_parse(&m->arena, str_from(mail_unfold(&m->arena, f->value)), &l);
+	if (!clean || l.n != 1 || l.v[0].kind != MAIL_ADDR_MAILBOX || !l.v[0].domain)
+		return error_set(err, ERR_INVALID, "From must hold exactly one address");
+	struct buf b = BUF_INIT;
+	address_localpart_format(&b, l.v[0].localpart ? l.v[0].localpart : "");
+	buf_printf(&b, "@%s", l.v[0].domain);
+	bool ok = address_parse(str_make(b.data, b.len), 0, out, err);
+	buf_free(&b);
+	return ok;
+}
 
 static bool read_head(struct session *s, struct message *m)
 {
@@ -62,11 +81,9 @@ static bool read_head(struct session *s, struct message *m)
 	}
 	m->head[got] = '\0';
 	m->head_len = got;
-	m->headers.v = m->fields;
-	smtp_headers_parse(m->head, got, &m->headers);
-	const struct smtp_header *from = smtp_headers_get(&m->headers, "From");
+	mail_header_scan(m->head, 0, got, &m->arena, &m->headers);
 	struct error err;
-	if (from && smtp_header_address(from->value, &m->from_addr, &err)) {
+	if (msg_from_address(m, &m->from_addr, &err)) {
 		m->has_from = true;
 		struct buf b = BUF_INIT;
 		address_format(&b, &m->from_addr, true);
@@ -90,19 +107,16 @@ static void message_id(struct session *s, struct buf *out)
 /* RFC 6409 8: submission checks and fix-ups. false with a reply sent. */
 static bool submission_checks(struct session *s, struct message *m)
 {
-	if (!m->headers.complete && m->headers.n == 0) {
+	if (m->headers.n == 0) {
 		session_reply(s, SMTP_C554_FAILED, SMTP_SE_MSG_OTHER,
 			      "message needs a header section");
 		return false;
 	}
-	const struct smtp_header *from = smtp_headers_get(&m->headers, "From");
 	struct error err = {0};
-	if (!from || !m->has_from) {
-		if (from)
-			smtp_header_address(from->value, &m->from_addr, &err);
+	if (!m->has_from) {
+		msg_from_address(m, &m->from_addr, &err);
 		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
-			      "message needs one From address%s%s", err.msg[0] ? ": " : "",
-			      err.msg);
+			      "message needs one From address: %s", err.msg);
 		return false;
 	}
 	bool disabled;
@@ -116,15 +130,15 @@ static bool submission_checks(struct session *s, struct message *m)
 		return false;
 	}
 	/* RFC 5321 4.4: Return-Path is for the final delivery to add. */
-	if (smtp_headers_get(&m->headers, "Return-Path")) {
+	if (mail_header_get(&m->headers, "Return-Path")) {
 		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
 			      "message must not have a Return-Path header");
 		return false;
 	}
 	/* RFC 6409 8.2 and 8.3. */
-	if (!smtp_headers_get(&m->headers, "Message-ID"))
+	if (!mail_header_get(&m->headers, "Message-ID"))
 		message_id(s, &m->added);
-	if (!smtp_headers_get(&m->headers, "Date")) {
+	if (!mail_header_get(&m->headers, "Date")) {
 		char date[40];
 		time_format_rfc5322(time(NULL), date, sizeof date);
 		buf_printf(&m->added, "Date: %s\r\n", date);
@@ -359,6 +373,7 @@ void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8
 	m->fd = fd;
 	m->size = size;
 	buf_init(&m->added);
+	arena_init(&m->arena, 16 * 1024);
 	if (!read_head(s, m)) {
 		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_STORAGE,
 			      "cannot read message back, try again later");
@@ -377,6 +392,7 @@ void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8
 		reply_outcome(s, &o, n);
 	}
 	buf_free(&m->added);
+	arena_free(&m->arena);
 	free(m->head);
 	free(m);
 }

@@ -1,5 +1,7 @@
 #include "smtp/rules.h"
 
+#include "base/arena.h"
+
 #include <string.h>
 
 static bool rule_re_match(const regex_t *re, const char *s)
@@ -15,26 +17,27 @@ static bool verified(const struct smtp_rule_input *in, const char *domain)
 	return false;
 }
 
-/* Every HeadersRegexp pair must match some header field. */
+/* Every HeadersRegexp pair must match some header field (lower-case name, unfolded value). */
 static bool headers_match(const struct cfg_ruleset *rs, const struct smtp_rule_input *in)
 {
-	for (size_t k = 0; k < rs->headers_regexp.n; k++) {
+	if (rs->headers_regexp.n == 0)
+		return true;
+	struct arena a;
+	arena_init(&a, 4096);
+	bool all = true;
+	for (size_t k = 0; k < rs->headers_regexp.n && all; k++) {
 		bool found = false;
 		for (size_t i = 0; i < in->headers->n && !found; i++) {
-			const struct smtp_header *h = &in->headers->v[i];
-			struct buf name = BUF_INIT, value = BUF_INIT;
-			buf_append(&name, h->name.p, h->name.len);
-			ascii_lower_inplace(name.data ? name.data : (char *)"");
-			smtp_header_unfold(h->value, &value);
-			found = rule_re_match(rs->header_key_re[k], buf_cstr(&name)) &&
-				rule_re_match(rs->header_value_re[k], buf_cstr(&value));
-			buf_free(&name);
-			buf_free(&value);
+			const struct mail_field *f = &in->headers->fields[i];
+			char *name = arena_memdup0(&a, f->name.p, f->name.len);
+			ascii_lower_inplace(name);
+			found = rule_re_match(rs->header_key_re[k], name) &&
+				rule_re_match(rs->header_value_re[k], mail_unfold(&a, f->value));
 		}
-		if (!found)
-			return false;
+		all = found;
 	}
-	return true;
+	arena_free(&a);
+	return all;
 }
 
 static bool ruleset_matches(const struct cfg_ruleset *rs, const struct smtp_rule_input *in)

@@ -15,12 +15,12 @@
 #define TERN_SMTP_RULES_H
 
 #include "config/dynamic.h"
-#include "smtp/headers.h"
+#include "mail/header.h"
 
 struct smtp_rule_input {
 	const char *mailfrom; /* "" for the null path */
 	const char *msgfrom;  /* From header address, "" when none */
-	const struct smtp_headers *headers;
+	const struct mail_header *headers;
 	const char *const *verified; /* verified domains (ASCII), none today */
 	size_t nverified;
 };
