@@ -8,14 +8,15 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[7];
+	static struct command_group groups[8];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_config, cmd_config_count};
 	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
 	groups[3] = (struct command_group){cmd_config_domain, cmd_config_domain_count};
 	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
 	groups[5] = (struct command_group){cmd_message, cmd_message_count};
-	groups[6] = (struct command_group){cmd_core, cmd_core_count};
+	groups[6] = (struct command_group){cmd_smtp, cmd_smtp_count};
+	groups[7] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -63,7 +64,6 @@ static const struct planned_command planned[] = {
     {"config tlspubkey add", "TLS client certificate authentication"},
     {"config tlspubkey rm", "TLS client certificate authentication"},
     {"config tlspubkey gen", "TLS client certificate authentication"},
-    {"config describe-sendmail", "sendmail"},
     {"config printservice", "release packaging"},
     {"config ensureacmehostprivatekeys", "ACME"},
     {"config example", "configuration examples"},
@@ -90,8 +90,6 @@ static const struct planned_command planned[] = {
     {"mtasts lookup", "MTA-STS"},
     {"rdap domainage", "RDAP"},
     {"retrain", "junk filtering"},
-    {"sendmail", "sendmail"},
-    {"smtp dial", "the SMTP client"},
     {"spf check", "SPF"},
     {"spf lookup", "SPF"},
     {"spf parse", "SPF"},
