@@ -1,0 +1,326 @@
+/*
+ * Delivery and APPEND: the message file first (in the caller's thread), then
+ * the index rows in a group commit shared with concurrent deliveries (see
+ * deliver.h for the order of writes and why it is durable).
+ */
+#include "store/internal.h"
+
+#include "base/mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct pending_delivery {
+	struct pending_delivery *next;
+	struct store_delivery *d;
+	struct arena ar; /* the delivering thread's; used by the committer while it waits */
+	const char **names;
+	int64_t received;
+	int64_t saved;
+	struct buf parsed; /* serialized parse; empty when the message was not parsed */
+	struct thread_info ti;
+	const char *from; /* first From address, lower case, "" when unknown */
+	bool done;
+	bool ok;
+	struct error err;
+};
+
+/* --- validation --- */
+
+static bool check_targets(struct pending_delivery *p, struct error *err)
+{
+	struct store_delivery *d = p->d;
+	if (d->ntargets == 0 || d->ntargets > STORE_DELIVER_TARGETS_MAX)
+		return error_set(err, ERR_INVALID, "delivery needs 1 to %d mailboxes",
+				 STORE_DELIVER_TARGETS_MAX);
+	p->names = arena_array(&p->ar, d->ntargets, sizeof *p->names);
+	for (size_t i = 0; i < d->ntargets; i++) {
+		struct store_target *t = &d->targets[i];
+		if (!store_keywords_valid(&t->keywords, err))
+			return false;
+		p->names[i] = NULL;
+		if (t->mailbox_id == 0 &&
+		    !store_mailbox_name_check(t->mailbox_name ? t->mailbox_name : "", true, &p->ar,
+					      &p->names[i], err))
+			return false;
+	}
+	return true;
+}
+
+static bool message_size(struct store_delivery *d, struct error *err)
+{
+	if (d->file) {
+		struct stat st;
+		if (fstat(d->file->fd, &st) < 0)
+			return error_errno(err, errno, "stat %s", d->file->path);
+		d->size = st.st_size;
+	} else {
+		if (!d->data && d->len > 0)
+			return error_set(err, ERR_INVALID, "no message data");
+		d->size = (int64_t)d->len;
+	}
+	if (d->size > STORE_MESSAGE_MAX)
+		return error_set(err, ERR_INVALID, "message larger than %lld bytes",
+				 (long long)STORE_MESSAGE_MAX);
+	return true;
+}
+
+/* --- the index rows of one delivery (inside the batch transaction) --- */
+
+static bool insert_file(struct store_account *a, struct pending_delivery *p, struct error *err)
+{
+	sqlite3_stmt *st =
+	    db_stmt(&a->wdb, "INSERT INTO files (id, size, refs, parsed) VALUES (?, ?, ?, ?)", err);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, p->d->file_id);
+	sqlite3_bind_int64(st, 2, p->d->size);
+	sqlite3_bind_int64(st, 3, (int64_t)p->d->ntargets);
+	if (p->parsed.len > 0)
+		sqlite3_bind_blob(st, 4, p->parsed.data, (int)p->parsed.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	return db_step_done(&a->wdb, st, err);
+}
+
+static bool insert_message(struct store_account *a, struct pending_delivery *p,
+			   const struct store_target *t, const struct mbrow *mb, uint32_t uid,
+			   uint64_t modseq, int64_t *id, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(
+	    &a->wdb,
+	    "INSERT INTO messages (mailbox_id, uid, file_id, modseq, createseq, flags, keywords, "
+	    "size, received, received_tz, saved, mailbox_orig_id, is_reject, message_id, "
+	    "subject_base, from_addr, thread_id, thread_parents, thread_missing_link) VALUES "
+	    "(?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?1, ?11, ?12, ?13, ?14, 0, '', 0)",
+	    err);
+	if (!st)
+		return false;
+	struct buf kw = BUF_INIT;
+	keywords_join(&t->keywords, &kw);
+	sqlite3_bind_int64(st, 1, mb->id);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, p->d->file_id);
+	sqlite3_bind_int64(st, 4, (int64_t)modseq);
+	sqlite3_bind_int64(st, 5, t->flags & STORE_FLAGS_ALL);
+	db_bind_text(st, 6, buf_cstr(&kw));
+	sqlite3_bind_int64(st, 7, p->d->size);
+	sqlite3_bind_int64(st, 8, p->received);
+	sqlite3_bind_int(st, 9, p->d->received_tz);
+	sqlite3_bind_int64(st, 10, p->saved);
+	sqlite3_bind_int(st, 11, t->is_reject);
+	db_bind_text(st, 12, p->ti.message_id);
+	db_bind_text(st, 13, p->ti.subject_base);
+	db_bind_text(st, 14, p->from);
+	bool ok = db_step_done(&a->wdb, st, err);
+	buf_free(&kw);
+	if (ok)
+		*id = sqlite3_last_insert_rowid(a->wdb.h);
+	return ok;
+}
+
+/*
+ * Finds (or creates) the target mailboxes first, so a created mailbox's
+ * MODSEQ is below the delivery's.
+ */
+static bool resolve_targets(struct store_account *a, struct pending_delivery *p,
+			    struct change_list *cl, struct error *err)
+{
+	for (size_t i = 0; i < p->d->ntargets; i++) {
+		struct store_target *t = &p->d->targets[i];
+		struct mbrow mb;
+		bool found;
+		if (t->mailbox_id == 0) {
+			if (!mbrow_ensure(a, p->names[i], t->create, 0, true, &p->ar, cl, &mb, err))
+				return false;
+		} else if (!mbrow_by_id(&a->wdb, t->mailbox_id, &p->ar, &mb, &found, err)) {
+			return false;
+		} else if (!found) {
+			return error_set(err, ERR_NOTFOUND, "no mailbox with id %lld",
+					 (long long)t->mailbox_id);
+		}
+		t->mailbox_id_out = mb.id;
+	}
+	return true;
+}
+
+static bool add_to_mailbox(struct store_account *a, struct pending_delivery *p, size_t i,
+			   uint64_t modseq, struct change_list *cl, struct error *err)
+{
+	struct store_target *t = &p->d->targets[i];
+	struct mbrow mb;
+	bool found;
+	if (!mbrow_by_id(&a->wdb, t->mailbox_id_out, &p->ar, &mb, &found, err))
+		return false;
+	if (!found)
+		return error_set(err, ERR_INTERNAL, "target mailbox vanished");
+	if (mb.uidnext == UINT32_MAX)
+		return error_set(err, ERR_INVALID, "mailbox %s has used all UIDs", mb.name);
+	uint32_t uid = mb.uidnext++;
+	int64_t id;
+	if (!insert_message(a, p, t, &mb, uid, modseq, &id, err) ||
+	    !thread_assign(a, id, mb.id, p->received, &p->ti, &p->ar, err))
+		return false;
+	uint32_t flags = t->flags & STORE_FLAGS_ALL;
+	counts_apply(&mb.counts, flags, p->d->size, 1);
+	bool grew;
+	mbrow_merge_keywords(&mb, &t->keywords, &p->ar, &grew);
+	mb.highestmodseq = modseq;
+	if (!mbrow_save(&a->wdb, &mb, err))
+		return false;
+	struct store_change *c = changes_add(cl, STORE_CHANGE_ADD, modseq, mb.id);
+	struct arena *car = store_change_arena(c);
+	struct store_change_msg *cm = arena_zalloc(car, sizeof *cm);
+	cm->uid = uid;
+	cm->modseq = modseq;
+	cm->flags = flags;
+	cm->keywords.n = t->keywords.n;
+	cm->keywords.v = arena_array(car, t->keywords.n ? t->keywords.n : 1, sizeof(char *));
+	for (size_t k = 0; k < t->keywords.n; k++)
+		cm->keywords.v[k] = arena_strdup(car, t->keywords.v[k]);
+	c->msgs = cm;
+	c->nmsgs = 1;
+	changes_mailbox_state(cl, &mb, modseq, grew);
+	t->message_id = id;
+	t->uidvalidity = mb.uidvalidity;
+	t->uid = uid;
+	t->modseq = modseq;
+	return true;
+}
+
+static bool insert_delivery(struct store_account *a, struct pending_delivery *p,
+			    struct change_list *cl, struct error *err)
+{
+	struct store_delivery *d = p->d;
+	int64_t bytes = d->size * (int64_t)d->ntargets;
+	uint64_t modseq;
+	if (!acct_quota_check(a, d->quota, bytes, err) || !resolve_targets(a, p, cl, err) ||
+	    !acct_next_modseq(a, &modseq, err) || !insert_file(a, p, err))
+		return false;
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (!add_to_mailbox(a, p, i, modseq, cl, err))
+			return false;
+	return acct_add_size(a, bytes, err);
+}
+
+/* --- group commit --- */
+
+static struct pending_delivery *take_batch(struct store_account *a)
+{
+	pthread_mutex_lock(&a->qmu);
+	struct pending_delivery *head = a->qhead, *last = NULL, *p = head;
+	for (int n = 0; p && n < STORE_COMMIT_BATCH_MAX; n++) {
+		last = p;
+		p = p->next;
+	}
+	if (last) {
+		a->qhead = last->next;
+		if (!a->qhead)
+			a->qtail = NULL;
+		last->next = NULL;
+	}
+	pthread_mutex_unlock(&a->qmu);
+	return head;
+}
+
+static void fail_all(struct pending_delivery *batch, const struct error *err)
+{
+	for (struct pending_delivery *p = batch; p; p = p->next) {
+		if (p->ok)
+			p->err = *err;
+		p->ok = false;
+	}
+}
+
+/* With the write lock held: commits the queued deliveries (at most a batch) in one transaction. */
+static void commit_batch(struct store_account *a)
+{
+	struct pending_delivery *batch = take_batch(a);
+	if (!batch)
+		return;
+	struct change_list cl;
+	changes_init(&cl);
+	struct error err;
+	bool ok = db_begin_write(&a->wdb, &err);
+	for (struct pending_delivery *p = batch; ok && p; p = p->next) {
+		struct change_box *mark = changes_mark(&cl);
+		cl.origin = p->d->origin;
+		p->ok = db_savepoint(&a->wdb, &p->err) && insert_delivery(a, p, &cl, &p->err) &&
+			db_savepoint_release(&a->wdb, &p->err);
+		if (!p->ok) {
+			db_savepoint_rollback(&a->wdb);
+			changes_truncate(&cl, mark);
+		}
+	}
+	if (ok)
+		ok = db_commit(&a->wdb, &err);
+	if (ok) {
+		changes_publish(a, &cl);
+	} else {
+		db_rollback(&a->wdb);
+		changes_discard(&cl);
+		error_prefix(&err, "committing deliveries");
+		fail_all(batch, &err);
+	}
+	for (struct pending_delivery *p = batch; p; p = p->next)
+		p->done = true;
+}
+
+static bool group_commit(struct store_account *a, struct pending_delivery *p, struct error *err)
+{
+	pthread_mutex_lock(&a->qmu);
+	if (a->qtail)
+		a->qtail->next = p;
+	else
+		a->qhead = p;
+	a->qtail = p;
+	pthread_mutex_unlock(&a->qmu);
+	/*
+	 * Whoever holds the write lock next commits everything queued, so while
+	 * one batch's WAL fsync runs the next batch gathers.
+	 */
+	pthread_mutex_lock(&a->wmu);
+	while (!p->done)
+		commit_batch(a);
+	pthread_mutex_unlock(&a->wmu);
+	if (!p->ok && err)
+		*err = p->err;
+	return p->ok;
+}
+
+/* --- the message file --- */
+
+static bool store_file(struct store_account *a, struct store_delivery *d, struct error *err)
+{
+	if (!files_new_id(a, &d->file_id, err))
+		return false;
+	if (d->file)
+		return files_link(a, d->file_id, d->file, err);
+	return files_write(a, d->file_id, d->data, d->len, err);
+}
+
+bool store_deliver(struct store_account *a, struct store_delivery *d, struct error *err)
+{
+	struct pending_delivery p;
+	memset(&p, 0, sizeof p);
+	p.d = d;
+	d->file_id = 0;
+	arena_init(&p.ar, 4096);
+	int64_t now = (int64_t)time(NULL);
+	p.received = d->received ? d->received : now;
+	p.saved = now;
+	p.ti.message_id = "";
+	p.ti.subject_base = "";
+	p.from = "";
+	bool ok = check_targets(&p, err) && message_size(d, err) && store_file(a, d, err);
+	if (ok) {
+		ok = group_commit(a, &p, err);
+		if (!ok)
+			files_remove(a->msgdir, d->file_id);
+	}
+	buf_free(&p.parsed);
+	arena_free(&p.ar);
+	return ok;
+}

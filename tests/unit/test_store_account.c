@@ -1,0 +1,175 @@
+#include "test_store_helpers.h"
+
+#include "base/file.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+Test(store_account, new_account_has_mox_default_mailboxes)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct store_mailbox *mbs;
+	size_t n;
+	struct error err;
+	cr_assert(store_mailboxes_list(t.a, &t.ar, &mbs, &n, &err), "%s", err.msg);
+	cr_assert_eq(n, 6);
+	const char *names[] = {"Archive", "Drafts", "Inbox", "Junk", "Sent", "Trash"};
+	uint32_t uses[] = {
+	    STORE_SPECIALUSE_ARCHIVE, STORE_SPECIALUSE_DRAFTS, 0,
+	    STORE_SPECIALUSE_JUNK,    STORE_SPECIALUSE_SENT,   STORE_SPECIALUSE_TRASH};
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_str_eq(mbs[i].name, names[i]);
+		cr_assert_eq(mbs[i].specialuse, uses[i], "%s", names[i]);
+		cr_assert(mbs[i].subscribed);
+		cr_assert_eq(mbs[i].uidnext, 1);
+		cr_assert_gt(mbs[i].uidvalidity, 0);
+		for (size_t j = 0; j < i; j++)
+			cr_assert_neq(mbs[i].uidvalidity, mbs[j].uidvalidity);
+	}
+	char *db = path_join(t.dir, "accounts/mjl/index.db");
+	cr_assert(file_exists(db));
+	free(db);
+	tstore_close(&t);
+}
+
+Test(store_account, initial_mailboxes_from_caller)
+{
+	char tmpl[] = "/tmp/tern-store-XXXXXX";
+	cr_assert(mkdtemp(tmpl));
+	struct store_initial_mailbox init[] = {{"Verzonden", STORE_SPECIALUSE_SENT},
+					       {"Lists/tern", 0}};
+	struct store_account_options o = {
+	    .data_dir = tmpl, .name = "other", .initial = init, .ninitial = 2};
+	struct store_account *a;
+	struct error err;
+	cr_assert(store_account_open(&o, &a, &err), "%s", err.msg);
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct store_mailbox *mbs;
+	size_t n;
+	cr_assert(store_mailboxes_list(a, &ar, &mbs, &n, &err));
+	cr_assert_eq(n, 4);
+	cr_assert_str_eq(mbs[0].name, "Inbox");
+	cr_assert_str_eq(mbs[1].name, "Lists");
+	cr_assert_str_eq(mbs[2].name, "Lists/tern");
+	cr_assert_str_eq(mbs[3].name, "Verzonden");
+	cr_assert_eq(mbs[3].specialuse, STORE_SPECIALUSE_SENT);
+	tcheck(a);
+	store_account_close(a);
+	arena_free(&ar);
+	trmrf(tmpl);
+}
+
+Test(store_account, handle_is_shared_and_refcounted)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct store_account *b = topen_account(t.dir, "mjl");
+	cr_assert_eq(b, t.a);
+	struct store_account *c = store_account_ref(b);
+	cr_assert_eq(c, t.a);
+	store_account_close(c);
+	store_account_close(b);
+	/* still open through t.a */
+	tdeliver(&t, "Inbox", "Subject: x\r\n\r\nhi\r\n", 0);
+	tstore_close(&t);
+}
+
+Test(store_account, names_that_escape_are_refused)
+{
+	const char *bad[] = {"", ".", "..", "a/b", "../x", "a\\b", "tab\there", "nl\n"};
+	struct error err;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert(!store_account_name_valid(bad[i], &err), "%s", bad[i]);
+		cr_assert_eq(err.kind, ERR_INVALID);
+	}
+	cr_assert(store_account_name_valid("mjl", &err));
+	cr_assert(store_account_name_valid("jöran.example", &err));
+	char tmpl[] = "/tmp/tern-store-XXXXXX";
+	cr_assert(mkdtemp(tmpl));
+	struct store_account_options o = {.data_dir = tmpl, .name = "../evil"};
+	struct store_account *a;
+	cr_assert(!store_account_open(&o, &a, &err));
+	cr_assert_eq(err.kind, ERR_INVALID);
+	trmrf(tmpl);
+}
+
+Test(store_account, credentials_get_set)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct buf b = BUF_INIT;
+	bool found = true;
+	struct error err;
+	cr_assert(store_account_credentials_get(t.a, &b, &found, &err), "%s", err.msg);
+	cr_assert(!found);
+	const char blob1[] = "v1\0binary\xff";
+	cr_assert(store_account_credentials_set(t.a, blob1, sizeof blob1, &err), "%s", err.msg);
+	cr_assert(store_account_credentials_get(t.a, &b, &found, &err));
+	cr_assert(found);
+	cr_assert_eq(b.len, sizeof blob1);
+	cr_assert_eq(memcmp(b.data, blob1, sizeof blob1), 0);
+	buf_reset(&b);
+	cr_assert(store_account_credentials_set(t.a, "v2", 2, &err));
+	cr_assert(store_account_credentials_get(t.a, &b, &found, &err));
+	cr_assert_eq(b.len, 2);
+	cr_assert_eq(memcmp(b.data, "v2", 2), 0);
+	char *big = calloc(1, STORE_CREDENTIALS_MAX + 1);
+	cr_assert(!store_account_credentials_set(t.a, big, STORE_CREDENTIALS_MAX + 1, &err));
+	cr_assert_eq(err.kind, ERR_INVALID);
+	free(big);
+	/* survives reopening */
+	store_account_close(t.a);
+	t.a = topen_account(t.dir, "mjl");
+	buf_reset(&b);
+	cr_assert(store_account_credentials_get(t.a, &b, &found, &err));
+	cr_assert(found && b.len == 2);
+	buf_free(&b);
+	tstore_close(&t);
+}
+
+Test(store_account, no_create_and_second_process_lock)
+{
+	char tmpl[] = "/tmp/tern-store-XXXXXX";
+	cr_assert(mkdtemp(tmpl));
+	struct store_account_options o = {.data_dir = tmpl, .name = "nobody", .no_create = true};
+	struct store_account *a;
+	struct error err;
+	cr_assert(!store_account_open(&o, &a, &err));
+	cr_assert_eq(err.kind, ERR_NOTFOUND, "%s", err.msg);
+	o.no_create = false;
+	/* Another process holds the account: opening here must fail, not share it. */
+	int ready[2], quit[2];
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(quit), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store_account *b;
+		struct error e2;
+		char c = store_account_open(&o, &b, &e2) ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || read(quit[0], &c, 1) != 1)
+			_exit(2);
+		store_account_close(b);
+		_exit(0);
+	}
+	char c;
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert_eq(c, 'y');
+	cr_assert(!store_account_open(&o, &a, &err));
+	cr_assert_eq(err.kind, ERR_TEMPORARY, "%s", err.msg);
+	cr_assert_eq(write(quit[1], "q", 1), 1);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Free again once the other process is gone. */
+	cr_assert(store_account_open(&o, &a, &err), "%s", err.msg);
+	tcheck(a);
+	store_account_close(a);
+	close(ready[0]);
+	close(ready[1]);
+	close(quit[0]);
+	close(quit[1]);
+	trmrf(tmpl);
+}
