@@ -13,7 +13,7 @@
 /* Longer strings go as literals, sparing clients with line length limits. */
 #define QUOTED_MAX 1024
 
-#define EMPTY_BODY     "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0"
+#define EMPTY_BODY     "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 0 0"
 #define EMPTY_ENVELOPE "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"
 
 static bool can_quote(const char *s, size_t n, bool utf8)

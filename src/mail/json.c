@@ -2,6 +2,7 @@
 
 #include "mail/charset.h"
 #include "mail/header.h"
+#include "mail/imapfmt.h"
 
 #include "base/timeutil.h"
 
@@ -165,5 +166,12 @@ json_t *mail_json(const struct mail_message *m)
 	set(o, "Problems", mail_json_flags(m->flags));
 	set(o, "Envelope", envelope(&m->envelope));
 	set(o, "Part", part(&m->root));
+	struct buf b = BUF_INIT;
+	mail_imap_envelope(&m->envelope, false, &b);
+	set(o, "IMAPEnvelope", jstr(buf_cstr(&b)));
+	buf_reset(&b);
+	mail_imap_bodystructure(&m->root, true, &b);
+	set(o, "IMAPBodyStructure", jstr(buf_cstr(&b)));
+	buf_free(&b);
 	return o;
 }

@@ -128,7 +128,8 @@ struct mail_part {
 
 	/* Content-Type, lower-case. Defaults (RFC 2045 5.2, RFC 2046 5.1.5):
 	 * text/plain with charset=us-ascii when absent or invalid, message/rfc822
-	 * for children of multipart/digest. */
+	 * for children of multipart/digest; charset=us-ascii is added to text parts
+	 * without a charset (RFC 2046 4.1.2). */
 	const char *type;
 	const char *subtype;
 	struct mail_param *params;
@@ -145,7 +146,7 @@ struct mail_part {
 	const char *language;
 	const char *location;
 
-	uint64_t lines;        /* lines of the body (raw, as IMAP counts them) */
+	uint64_t lines;        /* line feeds in the body (raw), as IMAP servers count lines */
 	uint64_t decoded_size; /* body octets after transfer decoding (IMAP BINARY.SIZE) */
 	unsigned flags;
 

@@ -160,16 +160,15 @@ static struct name_parts split_name(struct str name)
 	if (star <= 0)
 		return np;
 	struct str rest = str_sub(name, (size_t)star + 1, name.len);
-	bool ext = rest.len > 0 && rest.p[rest.len - 1] == '*';
-	struct str num = ext ? str_sub(rest, 0, rest.len - 1) : rest;
-	uint64_t v = 0;
-	if (num.len == 0) {
-		if (!ext)
-			return np; /* "name*" with nothing: not valid, keep literally */
+	if (rest.len == 0) {
+		/* "name*": one extended value, no continuation. */
 		np.base = str_sub(name, 0, (size_t)star);
 		np.extended = true;
 		return np;
 	}
+	bool ext = rest.p[rest.len - 1] == '*';
+	struct str num = ext ? str_sub(rest, 0, rest.len - 1) : rest;
+	uint64_t v = 0;
 	if ((num.len > 1 && num.p[0] == '0') || !str_parse_u64(num, MAIL_PARAMS_MAX, &v))
 		return np;
 	np.base = str_sub(name, 0, (size_t)star);

@@ -46,20 +46,18 @@ const char *mail_param_get(const struct mail_param *v, size_t n, const char *nam
 	return NULL;
 }
 
-/* Lines as IMAP counts them: line endings, plus a last line without one. */
+/* Lines as IMAP servers count them (Dovecot, for one): line feeds in the
+ * body. A last line without a line ending is not counted, so a part body
+ * "a\r\nb" before a boundary has one line. */
 static uint64_t count_lines(const char *p, size_t n)
 {
 	uint64_t lines = 0;
 	const char *e = p + n;
-	const char *q = p;
-	while (q < e) {
-		const char *nl = memchr(q, '\n', (size_t)(e - q));
-		if (!nl) {
-			lines++;
+	for (const char *q = p; q < e; q++) {
+		q = memchr(q, '\n', (size_t)(e - q));
+		if (!q)
 			break;
-		}
 		lines++;
-		q = nl + 1;
 	}
 	return lines;
 }
@@ -84,6 +82,17 @@ static void set_default_type(struct arena *a, struct mail_part *p, bool digest_c
 	p->params = arena_alloc(a, sizeof *p->params);
 	p->params[0] = (struct mail_param){"charset", "us-ascii"};
 	p->nparams = 1;
+}
+
+/* RFC 2046 4.1.2: text without a charset parameter is US-ASCII. Added, as
+ * Dovecot does, so clients see the charset that applies. */
+static void add_default_charset(struct arena *a, struct mail_part *p)
+{
+	struct mail_param *v = arena_array(a, p->nparams + 1, sizeof *v);
+	if (p->nparams)
+		memcpy(v, p->params, p->nparams * sizeof *v);
+	v[p->nparams++] = (struct mail_param){"charset", "us-ascii"};
+	p->params = v;
 }
 
 static bool known_encoding(const char *e)
@@ -114,6 +123,9 @@ static void read_mime_fields(struct arena *a, struct mail_part *p, const struct 
 			p->subtype = v.subtype;
 			p->params = v.params;
 			p->nparams = v.nparams;
+			if (strcmp(p->type, "text") == 0 &&
+			    !mail_param_get(p->params, p->nparams, "charset"))
+				add_default_charset(a, p);
 		}
 		if (v.bad_params)
 			p->flags |= MAIL_F_BAD_PARAMS;

@@ -4,6 +4,8 @@
  */
 #include "store/internal.h"
 
+#include "mail/serialize.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -124,6 +126,15 @@ static void file_row(struct checker *c, sqlite3_stmt *st)
 	if (id <= 0 || id >= c->file_id_reserved)
 		problem(c, "file %" PRId64 ": id not below reserved %" PRId64, id,
 			c->file_id_reserved);
+	const void *parsed = sqlite3_column_blob(st, 4);
+	int plen = sqlite3_column_bytes(st, 4);
+	struct error perr;
+	struct arena_mark mark = arena_mark(&c->ar);
+	if (!parsed)
+		problem(c, "file %" PRId64 ": never parsed", id);
+	else if (!mail_deserialize(parsed, (size_t)plen, &c->ar, &perr))
+		problem(c, "file %" PRId64 ": stored parse unreadable: %s", id, perr.msg);
+	arena_rewind(&c->ar, mark);
 	const char *path = files_path(c->a, id, &c->ar);
 	struct stat sb;
 	if (stat(path, &sb) < 0)
@@ -176,8 +187,8 @@ static const char q_messages[] =
     "WHEN thread_id = 0 THEN 'no thread' "
     "END AS problem FROM messages WHERE problem IS NOT NULL";
 static const char q_files[] =
-    "SELECT f.id, f.refs, (SELECT count(*) FROM messages WHERE file_id = f.id), f.size "
-    "FROM files f";
+    "SELECT f.id, f.refs, (SELECT count(*) FROM messages WHERE file_id = f.id), f.size, "
+    "f.parsed FROM files f";
 static const char q_misc[] =
     "SELECT 'expunged uid ' || e.uid || ' of mailbox ' || e.mailbox_id || ' still present' "
     "FROM expunged e JOIN messages m ON m.mailbox_id = e.mailbox_id AND m.uid = e.uid "

@@ -6,9 +6,13 @@
 #include "store/internal.h"
 
 #include "base/mem.h"
+#include "base/str.h"
+#include "mail/mail.h"
+#include "mail/serialize.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -64,6 +68,38 @@ static bool message_size(struct store_delivery *d, struct error *err)
 	if (d->size > STORE_MESSAGE_MAX)
 		return error_set(err, ERR_INVALID, "message larger than %lld bytes",
 				 (long long)STORE_MESSAGE_MAX);
+	return true;
+}
+
+/* --- parsing (in the delivering thread, beside other deliveries) --- */
+
+static void use_parse(struct pending_delivery *p, const struct mail_message *m)
+{
+	mail_serialize(m, &p->parsed);
+	thread_info_from_parse(m, &p->ar, &p->ti);
+	if (*m->from_localpart && *m->from_domain) {
+		char *from = arena_sprintf(&p->ar, "%s@%s", m->from_localpart, m->from_domain);
+		ascii_lower_inplace(from);
+		p->from = from;
+	}
+}
+
+/*
+ * Parses the message once, at delivery, so IMAP never reparses it: the
+ * serialized structure goes into the index with the threading fields.
+ */
+static bool parse_message(struct pending_delivery *p, struct error *err)
+{
+	struct store_delivery *d = p->d;
+	if (!d->file || d->size == 0) {
+		use_parse(p, mail_parse(d->file ? "" : d->data, d->file ? 0 : d->len, &p->ar));
+		return true;
+	}
+	void *map = mmap(NULL, (size_t)d->size, PROT_READ, MAP_PRIVATE, d->file->fd, 0);
+	if (map == MAP_FAILED)
+		return error_errno(err, errno, "map %s", d->file->path);
+	use_parse(p, mail_parse(map, (size_t)d->size, &p->ar));
+	munmap(map, (size_t)d->size);
 	return true;
 }
 
@@ -314,7 +350,8 @@ bool store_deliver(struct store_account *a, struct store_delivery *d, struct err
 	p.ti.message_id = "";
 	p.ti.subject_base = "";
 	p.from = "";
-	bool ok = check_targets(&p, err) && message_size(d, err) && store_file(a, d, err);
+	bool ok = check_targets(&p, err) && message_size(d, err) && parse_message(&p, err) &&
+		  store_file(a, d, err);
 	if (ok) {
 		ok = group_commit(a, &p, err);
 		if (!ok)

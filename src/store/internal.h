@@ -251,6 +251,17 @@ struct thread_info {
 	size_t nrefs;
 };
 
+struct mail_message;
+/*
+ * The threading data of a parsed message, canonical for matching as mox
+ * makes it: msg-ids lower-cased without white space; References, or when
+ * there are none the first In-Reply-To id; the base subject and whether the
+ * subject marks a reply or forward (RFC 5256 2.1).
+ */
+void thread_info_from_parse(const struct mail_message *m, struct arena *ar, struct thread_info *ti);
+/* RFC 5256 2.1: the subject has a "re:"/"fw:"/"fwd:" leader, a "(fwd)" trailer or "[fwd: ...]". */
+bool thread_subject_is_reply(const char *subject);
+
 /*
  * Assigns thread fields to a just-inserted message (row id) as mox does:
  * parent by Message-ID match, else by References/In-Reply-To (nearest first),

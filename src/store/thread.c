@@ -11,6 +11,9 @@
  */
 #include "store/internal.h"
 
+#include "base/str.h"
+#include "mail/mail.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -181,4 +184,89 @@ bool thread_assign(struct store_account *a, int64_t id, int64_t mailbox_orig_id,
 	if (found)
 		return join(a, id, &r, ti->message_id, true, ar, err);
 	return save(a, id, id, "", false, err);
+}
+
+/* Lower case, white space removed: how mox compares msg-ids for threads. */
+static const char *canonical_msgid(const char *id, struct arena *ar)
+{
+	size_t n = strlen(id);
+	char *out = arena_alloc(ar, n + 1), *o = out;
+	for (const char *p = id; *p; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			*o++ = ascii_lower(*p);
+	*o = 0;
+	return out;
+}
+
+void thread_info_from_parse(const struct mail_message *m, struct arena *ar, struct thread_info *ti)
+{
+	ti->message_id = canonical_msgid(m->message_id, ar);
+	const char *const *refs = m->references;
+	size_t nrefs = m->nreferences;
+	if (nrefs == 0 && m->nin_reply_to > 0) {
+		refs = m->in_reply_to;
+		nrefs = 1;
+	}
+	const char **v = arena_array(ar, nrefs ? nrefs : 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < nrefs; i++) {
+		const char *c = canonical_msgid(refs[i], ar);
+		if (*c)
+			v[n++] = c;
+	}
+	ti->refs = v;
+	ti->nrefs = n;
+	ti->subject_base = m->subject_base ? m->subject_base : "";
+	ti->subject_is_reply = thread_subject_is_reply(m->subject ? m->subject : "");
+}
+
+/* subj-blob: "[" *BLOBCHAR "]" *WSP; its length at s, or 0. */
+static size_t blob(const char *s)
+{
+	if (*s != '[')
+		return 0;
+	size_t i = 1;
+	while (s[i] && s[i] != '[' && s[i] != ']')
+		i++;
+	if (s[i] != ']')
+		return 0;
+	i++;
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	return i;
+}
+
+/* subj-refwd: ("re" / ("fw" ["d"])) *WSP [subj-blob] ":", after leading blobs. */
+static bool has_refwd(const char *s)
+{
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		size_t b = blob(s);
+		if (b == 0)
+			break;
+		s += b;
+	}
+	struct str t = str_from(s);
+	size_t i;
+	if (str_has_prefixi(t, "fwd"))
+		i = 3;
+	else if (str_has_prefixi(t, "fw") || str_has_prefixi(t, "re"))
+		i = 2;
+	else
+		return false;
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	i += blob(s + i);
+	return s[i] == ':';
+}
+
+bool thread_subject_is_reply(const char *subject)
+{
+	if (has_refwd(subject))
+		return true;
+	struct str t = str_trim(str_from(subject));
+	/* subj-trailer "(fwd)" and subj-fwd "[fwd:" ... "]" (RFC 5256 5) */
+	return str_has_suffix(t, "(fwd)") || str_has_suffix(t, "(FWD)") ||
+	       (str_has_prefixi(t, "[fwd:") && str_has_suffix(t, "]"));
 }
