@@ -128,7 +128,7 @@ static bool transfer(struct store_account *a, struct mbrow *src, struct mbrow *d
 	bool kwchanged = false;
 	for (size_t i = 0; i < n; i++) {
 		struct store_message *m = &msgs[i];
-		uint32_t uid;
+		uint32_t uid = 0;
 		if (!next_uid(dst, &uid, err))
 			return false;
 		bool ok = move ? move_row(a, m, src->id, dst->id, uid, out->modseq, now, err)

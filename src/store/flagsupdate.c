@@ -118,7 +118,7 @@ static bool do_flags(struct store_account *a, void *arg, struct change_list *cl,
 			out->failed[out->nfailed++] = m->uid;
 			continue;
 		}
-		uint32_t flags;
+		uint32_t flags = 0;
 		struct store_keywords kw;
 		if (!apply(op->c, m, op->ar, &flags, &kw, err))
 			return false;
