@@ -6,6 +6,7 @@
 #include "net/limits.h"
 #include "net/listener.h"
 #include "net/shutdown.h"
+#include "smtp/backend.h"
 #include "smtp/service.h"
 
 #include <errno.h>
@@ -97,6 +98,7 @@ struct server_setup {
 	struct listener_state *listeners;
 	size_t nlisteners;
 	struct logger lg;
+	struct smtp_backend *smtp_backend; /* delivery and auth for the SMTP services */
 };
 
 static bool service_enabled(const struct service_def *d, const struct cfg_listener *l, int *port)
@@ -183,9 +185,12 @@ static void *prepare_protocol(struct server_setup *s, struct listener_state *ls,
 {
 	static const char *const smtp_names[] = {"SMTP", "Submission", "Submissions"};
 	for (size_t k = 0; k < ARRAY_LEN(smtp_names); k++)
-		if (strcmp(services[i].name, smtp_names[k]) == 0)
+		if (strcmp(services[i].name, smtp_names[k]) == 0) {
+			if (!s->smtp_backend)
+				s->smtp_backend = smtp_backend_new(s->config);
 			return smtp_service_config(ls->name, ls->cfg, (enum smtp_service)k, ls->tls,
-						   s->config, localserve_mode);
+						   s->config, s->smtp_backend, localserve_mode);
+		}
 	return NULL;
 }
 
@@ -304,6 +309,7 @@ void setup_free(struct server_setup *s)
 		tls_ctx_unref(ls->tls);
 	}
 	free(s->listeners);
+	smtp_backend_free(s->smtp_backend);
 	if (s->limits)
 		limits_unref(s->limits);
 	config_free(s->config);

@@ -224,7 +224,8 @@ void cmd_auth(struct session *s, struct str args)
 		buf_free(&in);
 		return;
 	}
-	struct smtp_sasl_env env = {s->c, conn_tls(s->c), conn_remote_ip(s->c)};
+	struct smtp_sasl_env env = {s->c, conn_tls(s->c), conn_remote_ip(s->c),
+				    !s->cfg->require_tls_for_auth};
 	struct error err = {0};
 	void *ex = s->cfg->sasl->start(s->cfg->sasl->arg, mechname, &env, &err);
 	if (!ex) {

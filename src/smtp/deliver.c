@@ -262,6 +262,16 @@ struct outcome {
 	char text[256];
 };
 
+/* QuotaMessageSize of the account, else the static default; negative means none. */
+static int64_t account_quota(struct session *s, const char *account)
+{
+	const struct cfg_account *acc = cfg_account_find(s->dyn->d, account);
+	int64_t q = acc ? acc->quota_message_size : 0;
+	if (q == 0)
+		q = config_static(s->cfg->config)->s->quota_message_size;
+	return q > 0 ? q : 0;
+}
+
 static void deliver_one(struct session *s, struct message *m, const struct target *t,
 			struct outcome *o)
 {
@@ -300,8 +310,17 @@ static void deliver_one(struct session *s, struct message *m, const struct targe
 	buf_append(&prefix, an.headers.data, an.headers.len);
 	buf_append(&prefix, m->added.data, m->added.len);
 	buf_free(&an.headers);
-	struct smtp_delivery d = {t->account, mailbox, t->address, buf_cstr(&prefix),
-				  prefix.len, m->fd,   m->size,    &s->lg};
+	struct smtp_delivery d = {
+	    .account = t->account,
+	    .quota = account_quota(s, t->account),
+	    .mailbox = mailbox,
+	    .rcpt = t->address,
+	    .prefix = buf_cstr(&prefix),
+	    .prefix_len = prefix.len,
+	    .fd = m->fd,
+	    .size = m->size,
+	    .lg = &s->lg,
+	};
 	struct error err = {0};
 	if (s->cfg->delivery->deliver(s->cfg->delivery->arg, &d, &err)) {
 		o->ok++;

@@ -29,6 +29,7 @@
 /* One message for one local recipient. */
 struct smtp_delivery {
 	const char *account; /* account name */
+	int64_t quota;       /* the account's size limit in bytes; 0: none */
 	const char *mailbox; /* mailbox name, "Inbox" when no rule chose another */
 	const char *rcpt;    /* the recipient address, for logs */
 	const char *prefix;  /* header lines to put before the message (CRLF-terminated) */
@@ -68,11 +69,12 @@ struct smtp_sasl_env {
 	struct conn *c;             /* for conn_tls_exporter / conn_tls_unique */
 	const struct tls_info *tls; /* NULL for plain text */
 	const char *remote_ip;
+	bool plaintext_ok; /* PLAIN/LOGIN allowed without TLS (NoRequireSTARTTLS) */
 };
 
 struct smtp_sasl_ops {
-	/* Appends the mechanisms to offer, space separated; tls says whether the session is TLS. */
-	void (*mechanisms)(void *arg, bool tls, struct buf *out);
+	/* Appends the mechanisms to offer on this connection, space separated. */
+	void (*mechanisms)(void *arg, const struct smtp_sasl_env *env, struct buf *out);
 	/* Starts an exchange; NULL with err set when mech is not offered (504). */
 	void *(*start)(void *arg, const char *mech, const struct smtp_sasl_env *env,
 		       struct error *err);

@@ -160,7 +160,9 @@ static void ehlo_reply(struct session *s)
 		buf_puts(b, "250-STARTTLS\r\n");
 	if (auth_offered(s)) {
 		struct buf mechs = BUF_INIT;
-		s->cfg->sasl->mechanisms(s->cfg->sasl->arg, s->tls, &mechs);
+		struct smtp_sasl_env env = {s->c, conn_tls(s->c), conn_remote_ip(s->c),
+					    !s->cfg->require_tls_for_auth};
+		s->cfg->sasl->mechanisms(s->cfg->sasl->arg, &env, &mechs);
 		if (mechs.len)
 			buf_printf(b, "250-AUTH %s\r\n", buf_cstr(&mechs));
 		buf_free(&mechs);

@@ -32,7 +32,8 @@ static void localserve_target(struct owned_config *oc, const struct cfg_static *
 struct smtp_server_config *smtp_service_config(const char *listener_name,
 					       const struct cfg_listener *l,
 					       enum smtp_service which, struct tls_ctx *tls,
-					       struct config *config, bool localserve)
+					       struct config *config, struct smtp_backend *backend,
+					       bool localserve)
 {
 	const struct config_static *cs = config_static(config);
 	struct owned_config *oc = xcalloc(1, sizeof *oc);
@@ -63,9 +64,9 @@ struct smtp_server_config *smtp_service_config(const char *listener_name,
 		sc->require_tls_for_auth = true;
 		break;
 	}
-	/* The store, authentication and the queue plug in here as they land. */
-	sc->delivery = NULL;
-	sc->sasl = NULL;
+	sc->delivery = smtp_backend_delivery(backend);
+	sc->sasl = smtp_backend_sasl(backend);
+	/* FUTURERELEASE needs the outgoing queue to hold messages; not offered until it exists. */
 	sc->future_release = false;
 	if (localserve)
 		localserve_target(oc, cs->s, config);

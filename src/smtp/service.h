@@ -10,7 +10,8 @@
  * the postmaster account (tern localserve's account) and the special
  * localparts of smtp/localserve.h apply.
  *
- * The config returned is owned by the caller and freed with
+ * Delivery and authentication come from backend (smtp/backend.h), shared by
+ * all services. The config returned is owned by the caller and freed with
  * smtp_service_config_free after every connection using it has ended.
  */
 #ifndef TERN_SMTP_SERVICE_H
@@ -18,6 +19,7 @@
 
 #include "base/error.h"
 #include "config/config.h"
+#include "smtp/backend.h"
 #include "smtp/server.h"
 
 enum smtp_service {
@@ -29,7 +31,8 @@ enum smtp_service {
 struct smtp_server_config *smtp_service_config(const char *listener_name,
 					       const struct cfg_listener *l,
 					       enum smtp_service which, struct tls_ctx *tls,
-					       struct config *config, bool localserve);
+					       struct config *config, struct smtp_backend *backend,
+					       bool localserve);
 void smtp_service_config_free(struct smtp_server_config *c);
 
 #endif

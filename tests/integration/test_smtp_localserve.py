@@ -13,6 +13,8 @@ import pytest
 
 from harness import SANITIZER_PATTERNS, TERN_BIN, free_port, run_tern, tern_env
 
+from test_smtp_server import stored
+
 
 @pytest.fixture
 def localserve(tmp_path):
@@ -43,6 +45,8 @@ def localserve(tmp_path):
             time.sleep(0.05)
     proc.smtp_port = smtp
     proc.submission_port = ports["1587"]
+    proc.submissions_port = ports["1465"]
+    proc.dir = d
     yield proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
@@ -84,9 +88,78 @@ def test_localserve_timeout_localpart(localserve):
         assert c.noop()[0] == 250
 
 
-def test_localserve_submission_plain(localserve):
+def messages(localserve):
+    return stored(localserve.dir, "tern")
+
+
+def test_localserve_incoming_unknown_goes_to_account(localserve):
+    with smtplib.SMTP("127.0.0.1", localserve.smtp_port, timeout=20) as s:
+        s.sendmail("a@peer.example", ["whoever@anywhere.example"], b"Subject: in\r\n\r\nx\r\n")
+    [(mailbox, msg)] = messages(localserve)
+    assert mailbox == "Inbox"
+    assert b"Delivered-To: tern@localhost\r\n" in msg and b"for <whoever@anywhere.example>" in msg
+
+
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN", "CRAM-MD5"])
+def test_localserve_submission_smtplib_auth(localserve, mech):
     with smtplib.SMTP("127.0.0.1", localserve.submission_port, timeout=20) as s:
         s.ehlo("client.example")
         # Plain text submission is allowed on localserve (NoRequireSTARTTLS).
-        code, msg = s.mail("tern@localhost")
-        assert code == 530, msg
+        assert s.mail("tern@localhost")[0] == 530
+        s.rset()
+        auth = s.esmtp_features["auth"].split()
+        assert "SCRAM-SHA-256" in auth and "PLAIN" in auth and "CRAM-MD5" in auth
+        assert not any(m.endswith("-PLUS") for m in auth), auth  # no TLS: no channel binding
+        with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+            s.login("tern@localhost", "wrong")
+        assert e.value.smtp_code == 535
+        s.user, s.password = "tern@localhost", "ternterntern"
+        code, msg = s.auth(mech, getattr(s, "auth_" + mech.lower().replace("-", "_")))
+        assert (code, msg) == (235, b"2.7.0 authenticated")
+        s.sendmail("tern@localhost", ["someone@elsewhere.example"],
+                   b"From: tern@localhost\r\nSubject: sub %s\r\n\r\nbody\r\n" % mech.encode())
+    [(mailbox, msg)] = messages(localserve)
+    assert b"Subject: sub " + mech.encode() in msg
+    assert b"with ESMTPA id" in msg and b"Message-ID: <" in msg and b"\r\nDate: " in msg
+
+
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN", "CRAM-MD5"])
+def test_localserve_submission_swaks_auth(localserve, mech):
+    p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port",
+                        str(localserve.submission_port), "--tls", "--auth", mech,
+                        "--auth-user", "tern@localhost", "--auth-password", "ternterntern",
+                        "--from", "tern@localhost", "--to", "x@y.example", "--timeout", "20"],
+                       capture_output=True, text=True, timeout=60)
+    out = p.stdout + p.stderr
+    assert "235 2.7.0 authenticated" in out, out
+    assert "250 2.0.0 message delivered" in out, out
+    [(_, msg)] = messages(localserve)
+    assert b"with ESMTPSA (using TLS" in msg
+
+
+@pytest.mark.parametrize("mech,tls", [("SCRAM-SHA-256-PLUS", "TLS"), ("SCRAM-SHA-1-PLUS", "STARTTLS"),
+                                      ("SCRAM-SHA-256", "TLS"), ("SCRAM-SHA-1", "STARTTLS")])
+def test_localserve_sendmail_scram(localserve, tmp_path, mech, tls):
+    port = localserve.submissions_port if tls == "TLS" else localserve.submission_port
+    conf = str(tmp_path / "submit.conf")
+    with open(conf, "w") as f:
+        f.write("LocalHostname: client.example\nHost: localhost\nPort: %d\nTLS: %s\n"
+                "STARTTLS: %s\nUsername: tern@localhost\nPassword: ternterntern\n"
+                "AuthMethod: %s\nFrom: tern@localhost\n"
+                % (port, str(tls == "TLS").lower(), str(tls == "STARTTLS").lower(), mech))
+    env = {"TERNSUBMITCONF": conf, "HOME": str(tmp_path),
+           "TERNSUBMIT_CAFILE": os.path.join(localserve.dir, "localhost.crt")}
+    p = subprocess.run([TERN_BIN, "sendmail", "x@elsewhere.example"],
+                       input=b"Subject: %s\n\nbody\n" % mech.encode(), capture_output=True,
+                       env=tern_env(env), timeout=60)
+    assert p.returncode == 0, p.stderr
+    [(_, msg)] = messages(localserve)
+    assert b"Subject: " + mech.encode() in msg and b"From: <tern@localhost>" in msg
+    # A wrong password fails, and SCRAM never sends the password itself.
+    with open(conf, "a") as f:
+        f.write("")
+    text = open(conf).read().replace("ternterntern", "wrongpassword")
+    open(conf, "w").write(text)
+    p = subprocess.run([TERN_BIN, "sendmail", "x@elsewhere.example"], input=b"Subject: x\n\nx\n",
+                       capture_output=True, env=tern_env(env), timeout=60)
+    assert p.returncode == 1 and b"535 5.7.8" in p.stderr, p.stderr

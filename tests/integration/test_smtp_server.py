@@ -6,6 +6,7 @@ import os
 import shutil
 import smtplib
 import socket
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -42,8 +43,27 @@ Accounts:
 			dis@disabled.example: nil
 """
 
-# What DATA says while this build has no message store (see the smtp report).
-NO_STORE = b"4.3.3 cannot deliver: this build of tern has no message store yet"
+DELIVERED = b"2.0.0 message delivered"
+
+
+def stored(data_dir, account):
+    """The messages in an account's store: a list of (mailbox, bytes), oldest first."""
+    acct = os.path.join(data_dir, "accounts", account)
+    db = os.path.join(acct, "index.db")
+    if not os.path.exists(db):
+        return []
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        rows = con.execute("SELECT mb.name, m.file_id FROM messages m JOIN mailboxes mb"
+                           " ON mb.id = m.mailbox_id ORDER BY m.id").fetchall()
+    finally:
+        con.close()
+    out = []
+    for mailbox, file_id in rows:
+        path = os.path.join(acct, "msg", "%x" % (file_id >> 12), "%d" % file_id)
+        with open(path, "rb") as f:
+            out.append((mailbox, f.read()))
+    return out
 
 
 def make_cert(directory):
@@ -182,8 +202,15 @@ def test_smtplib_starttls_and_capabilities(server):
         code, msg = s.rcpt("x@disabled.example")
         assert code == 450 and msg.startswith(b"4.2.1")
         code, msg = s.data(b"Subject: hi\r\n\r\nhello\r\n")
-        assert (code, msg) == (451, NO_STORE)
-    server.wait_log(r'm="message not delivered: no message store in this build"')
+        assert code == 250 and msg.startswith(DELIVERED), msg
+    [(mailbox, msg)] = stored(server.data_dir, "mjl")
+    assert mailbox == "Inbox"
+    assert msg.startswith(b"Return-Path: <sender@peer.example>\r\nDelivered-To: mjl@test.example"
+                          b"\r\nReceived: from client.example ([127.0.0.1]) by mail.test.example"
+                          b" ([127.0.0.1]) via tcp\r\n\twith ESMTPS (using TLS1.3 with cipher ")
+    assert b" (requiretls) id " in msg
+    assert msg.endswith(b"\r\n\tfor <mjl@test.example>; " + msg.split(b"; ", 1)[1].split(b"\r\n")[0]
+                        + b"\r\nSubject: hi\r\n\r\nhello\r\n")
 
 
 def test_smtplib_smtputf8(server):
@@ -204,7 +231,9 @@ def test_swaks_starttls(server):
     assert "<-  220 2.0.0 ready to start TLS" in out, out
     assert "TLS started" in out, out
     assert "<~  250 2.1.5 recipient ok" in out, out
-    assert "<~* 451 4.3.3 cannot deliver: this build of tern has no message store yet" in out, out
+    assert "<~  250 2.0.0 message delivered" in out, out
+    [(_, msg)] = stored(server.data_dir, "mjl")
+    assert b"X-Mailer: swaks" in msg and b"with ESMTPS" in msg
 
 
 def test_swaks_pipelining(server):
@@ -214,7 +243,7 @@ def test_swaks_pipelining(server):
                         "--timeout", "20"], capture_output=True, text=True, timeout=60)
     out = p.stdout + p.stderr
     assert "<** 550 5.1.1 no such user" in out, out
-    assert "<** 451 4.3.3 cannot deliver" in out, out
+    assert "<-  250 2.0.0 message delivered" in out, out
 
 
 def test_submission_without_auth_build(server):
@@ -269,7 +298,7 @@ def test_pipelined_after_starttls_discarded(server):
 
 def test_bare_lf_and_bare_cr_in_data(server):
     r, _ = greet(server.smtp_ports["smtp"])
-    for body, want in [(b"a\nb\r\n", NO_STORE),
+    for body, want in [(b"a\nb\r\n", DELIVERED),
                        (b"bare\rcr\r\n", b"5.5.2 invalid bare CR or LF")]:
         assert r.cmd(b"MAIL FROM:<a@peer.example>")[0].startswith(b"250")
         assert r.cmd(b"RCPT TO:<mjl@test.example>")[0].startswith(b"250")
@@ -279,6 +308,9 @@ def test_bare_lf_and_bare_cr_in_data(server):
         assert want in reply[0], reply
     r.close()
     still_serving(server)
+    [(_, msg)] = stored(server.data_dir, "mjl")
+    assert msg.endswith(b"\r\na\r\nb\r\n")
+    assert b"\n" not in msg.replace(b"\r\n", b"")  # bare LF stored as CRLF
 
 
 @pytest.mark.parametrize("ending", [b"\n.\n", b"\n.\r\n", b"\r\n.\n", b"\r.\r"])
@@ -344,7 +376,7 @@ def test_disconnect_mid_data(server):
     r.send(b"Subject: cut\r\n\r\nhalf")
     r.close()
     server.wait_log(r'm="client closed the connection"|connection closed in the middle')
-    assert "message not delivered" not in server.log()
+    assert stored(server.data_dir, "mjl") == []
     still_serving(server)
 
 
@@ -357,8 +389,11 @@ def test_ten_thousand_recipients(server):
     assert replies[:1000] == [b"250 2.1.5 recipient ok"] * 1000
     assert set(replies[1000:]) == {b"452 4.5.3 too many recipients, at most 1000 per transaction"}
     assert r.cmd(b"DATA")[0].startswith(b"354")
-    assert r.cmd(b"Subject: many\r\n\r\nx\r\n.")[0].startswith(b"451 4.3.3")
+    assert r.cmd(b"Subject: many\r\n\r\nx\r\n.")[0].startswith(b"250 " + DELIVERED)
     r.close()
+    # 1000 recipients, all the same destination: one copy.
+    [(_, msg)] = stored(server.data_dir, "mjl")
+    assert b"Subject: many" in msg
     still_serving(server)
 
 

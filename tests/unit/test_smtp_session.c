@@ -77,10 +77,10 @@ struct plain_ex {
 	int round;
 };
 
-static void test_mechs(void *arg, bool tls, struct buf *out)
+static void test_mechs(void *arg, const struct smtp_sasl_env *env, struct buf *out)
 {
 	(void)arg;
-	(void)tls;
+	(void)env;
 	buf_puts(out, "PLAIN");
 }
 

@@ -1,0 +1,42 @@
+/*
+ * backend: the real implementations behind smtp/seams.h for `tern serve`:
+ * delivery into the message store (src/store) and authentication with the
+ * SASL sessions and failed-login limits of src/auth.
+ *
+ * Delivery writes the trace headers and the spooled message into a store
+ * temporary file of the recipient's account and calls store_deliver, which
+ * returns only when the message is durable (see store/deliver.h); the
+ * mailbox is created when missing, the account's QuotaMessageSize (or the
+ * static default) is passed as quota. Accounts stay open for the life of
+ * the backend (at most SMTP_BACKEND_ACCOUNTS_MAX; more are opened per
+ * delivery), so deliveries do not reopen the index each time.
+ *
+ * Authentication offers what auth/sasl.h offers on the connection (PLAIN
+ * and LOGIN only over TLS unless the listener allows plain text),
+ * credentials come from the account's store, and failed attempts go through
+ * one auth_limiter per backend (per remote address and per account). The
+ * server secret that makes SCRAM salts of unknown users stable is random
+ * per process until auth's persistent secret (auth.db) exists; TLS client
+ * certificates are not mapped to accounts until auth's TLS public keys
+ * exist, so EXTERNAL is not offered yet.
+ *
+ * One backend per server process, shared by all SMTP services and threads;
+ * thread-safe. Freed after every connection has ended.
+ */
+#ifndef TERN_SMTP_BACKEND_H
+#define TERN_SMTP_BACKEND_H
+
+#include "base/error.h"
+#include "config/config.h"
+#include "smtp/seams.h"
+
+#define SMTP_BACKEND_ACCOUNTS_MAX 1024
+
+struct smtp_backend;
+
+struct smtp_backend *smtp_backend_new(struct config *config);
+void smtp_backend_free(struct smtp_backend *b);
+const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b);
+const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b);
+
+#endif
