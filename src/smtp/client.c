@@ -1,5 +1,6 @@
 #include "smtp/client.h"
 
+#include "base/dnsname.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/timeutil.h"
@@ -443,7 +444,9 @@ static bool tls_handshake(struct smtp_client *c, struct error *err)
 	SSL_set_fd(c->ssl, c->fd);
 	const char *name = c->o.tls_name ? c->o.tls_name : c->o.host;
 	if (name && !is_ip(name)) {
-		SSL_set_tlsext_host_name(c->ssl, name);
+		char sni[DNS_NAME_MAX + 1]; /* a mutable copy: OpenSSL's macro casts away const */
+		str_copy(sni, sizeof sni, name);
+		SSL_set_tlsext_host_name(c->ssl, sni);
 		if (c->o.tls_verify)
 			SSL_set1_host(c->ssl, name);
 	} else if (c->o.tls_verify && name) {
