@@ -9,9 +9,11 @@ BUILD="gcc make clang pkg-config libc6-dev libclang-rt-14-dev
 libssl-dev libsqlite3-dev libunbound-dev libcurl4-openssl-dev libjansson-dev
 libexpat1-dev zlib1g-dev libsodium-dev libutf8proc-dev libidn2-dev"
 
-# Tests: unit test framework, integration test runner, real clients, lint/format.
+# Tests: unit test framework, integration test runner, real clients, lint/format,
+# Dovecot as the reference IMAP server (tests compare its BODYSTRUCTURE/ENVELOPE),
+# the Perl modules swaks needs for STARTTLS and AUTH.
 TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format
-libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl"
+dovecot-imapd libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl"
 
 # Runtime of tern itself (localserve) needs nothing beyond the shared libraries above.
 

@@ -129,6 +129,12 @@ static bool at_special(const struct parser *ps, char c)
 	return ps->i < ps->n && ps->t[ps->i].kind == T_SPECIAL && ps->t[ps->i].special == c;
 }
 
+static void skip_comments(struct parser *ps)
+{
+	while (ps->i < ps->n && ps->t[ps->i].kind == T_COMMENT)
+		ps->i++;
+}
+
 static void emit(struct parser *ps, enum mail_address_kind kind, const char *name,
 		 const char *route, const char *lp, const char *domain)
 {
@@ -186,6 +192,7 @@ static char *read_joined(struct parser *ps, const char *allowed, bool quoted_ok,
 			 const char **comment)
 {
 	struct buf b = BUF_INIT;
+	bool after_word = false; /* words must be separated by "." (obs-local-part, obs-domain) */
 	while (ps->i < ps->n) {
 		const struct tok *t = &ps->t[ps->i];
 		if (t->kind == T_COMMENT) {
@@ -195,10 +202,12 @@ static char *read_joined(struct parser *ps, const char *allowed, bool quoted_ok,
 			if (!strchr(allowed, t->special))
 				break;
 			buf_putc(&b, t->special);
-		} else if (t->kind == T_QUOTED && !quoted_ok) {
+			after_word = false;
+		} else if ((t->kind == T_QUOTED && !quoted_ok) || after_word) {
 			break;
 		} else {
 			buf_append(&b, t->s, t->len);
+			after_word = true;
 		}
 		ps->i++;
 	}
@@ -266,6 +275,12 @@ static bool read_mailbox(struct parser *ps, bool in_group)
 		ps->i = start;
 		comment = NULL;
 		const char *lp = read_joined(ps, ".", true, &comment);
+		if (!at_special(ps, '@')) {
+			/* Words without dots ("John Doe@x"): keep the first, skip to "@". */
+			ps->clean = false;
+			while (ps->i < ps->n && !at_special(ps, '@'))
+				ps->i++;
+		}
 		ps->i++;
 		const char *domain = read_joined(ps, ".", false, &comment);
 		emit(ps, MAIL_ADDR_MAILBOX, comment ? comment : "", "", lp, domain);
@@ -286,7 +301,7 @@ static void read_group(struct parser *ps, const char *name)
 	size_t before_start = ps->out->n;
 	emit(ps, MAIL_ADDR_GROUP_START, name, "", "", "");
 	bool opened = ps->out->n > before_start;
-	while (ps->i < ps->n && !at_special(ps, ';')) {
+	for (skip_comments(ps); ps->i < ps->n && !at_special(ps, ';'); skip_comments(ps)) {
 		if (at_special(ps, ',')) {
 			ps->i++;
 			continue;
@@ -312,7 +327,7 @@ bool mail_addrlist_parse(struct arena *a, struct str value, struct mail_addrlist
 		value.len = MAIL_FIELD_BYTES_MAX;
 	struct parser ps = {.a = a, .clean = true, .out = out};
 	ps.n = tokenize(a, value, &ps.t);
-	while (ps.i < ps.n) {
+	for (skip_comments(&ps); ps.i < ps.n; skip_comments(&ps)) {
 		if (at_special(&ps, ',')) {
 			ps.i++;
 			continue;
@@ -330,6 +345,7 @@ bool mail_addrlist_parse(struct arena *a, struct str value, struct mail_addrlist
 					ps.i++;
 			}
 		}
+		skip_comments(&ps);
 		if (ps.i < ps.n && !at_special(&ps, ','))
 			recover(&ps, false);
 	}

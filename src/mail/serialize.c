@@ -20,7 +20,9 @@ static void put_uv(struct buf *b, uint64_t v)
 
 static void put_sv(struct buf *b, int64_t v)
 {
-	put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	/* Zigzag: small magnitudes of either sign stay short. */
+	uint64_t u = (uint64_t)v;
+	put_uv(b, (u << 1) ^ (v < 0 ? UINT64_MAX : 0));
 }
 
 static void put_str(struct buf *b, const char *s)
