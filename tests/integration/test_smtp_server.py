@@ -56,6 +56,8 @@ def stored(data_dir, account):
     try:
         rows = con.execute("SELECT mb.name, m.file_id FROM messages m JOIN mailboxes mb"
                            " ON mb.id = m.mailbox_id ORDER BY m.id").fetchall()
+    except sqlite3.OperationalError:
+        return []  # the account is being created
     finally:
         con.close()
     out = []
