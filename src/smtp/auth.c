@@ -54,8 +54,10 @@ void session_tls_login(struct session *s)
 	if (!s->cfg->submission || !s->cfg->sasl || !s->cfg->sasl->tls_login || !ti ||
 	    !ti->client_cert)
 		return;
-	if (s->cfg->sasl->tls_login(s->cfg->sasl->arg, ti, &s->login)) {
+	struct smtp_sasl_env env = {s->c, ti, conn_remote_ip(s->c), !s->cfg->require_tls_for_auth};
+	if (s->cfg->sasl->tls_login(s->cfg->sasl->arg, &env, &s->login)) {
 		s->authenticated = true;
+		s->auth_by_tls = true;
 		log_info(&s->lg, "logged in with tls client certificate",
 			 LS("account", s->login.account), LS("fingerprint", ti->client_fp));
 	}
@@ -115,8 +117,8 @@ static bool auth_allowed(struct session *s)
 		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD, "EHLO first");
 		return false;
 	}
-	if (s->authenticated) {
-		/* RFC 4954 4. */
+	if (s->authenticated && !s->auth_by_tls) {
+		/* RFC 4954 4. After a certificate login, AUTH may confirm or pick an address. */
 		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
 			      "already authenticated");
 		return false;
@@ -136,11 +138,13 @@ static bool auth_allowed(struct session *s)
 }
 
 static void auth_result(struct session *s, enum smtp_sasl_status st, const struct error *err,
-			const char *mech)
+			const char *mech, const struct smtp_login *login)
 {
 	switch (st) {
 	case SMTP_SASL_OK:
+		s->login = *login;
 		s->authenticated = true;
+		s->auth_by_tls = false;
 		s->auth_fails = 0;
 		log_info(&s->lg, "authenticated", LS("mechanism", mech),
 			 LS("account", s->login.account), LS("username", s->login.username));
@@ -148,7 +152,7 @@ static void auth_result(struct session *s, enum smtp_sasl_status st, const struc
 		return;
 	case SMTP_SASL_BAD_CREDS:
 		log_info(&s->lg, "failed authentication attempt", LS("mechanism", mech),
-			 LS("username", s->login.username), LS("remote", conn_remote_ip(s->c)));
+			 LS("username", login->username), LS("remote", conn_remote_ip(s->c)));
 		session_reply(s, SMTP_C535_AUTH_BAD, SMTP_SE_POL_AUTH_BAD_CREDS, "bad user/pass");
 		break;
 	case SMTP_SASL_DISABLED:
@@ -175,14 +179,15 @@ static void exchange(struct session *s, void *ex, const char *mech, struct buf *
 {
 	const struct smtp_sasl_ops *ops = s->cfg->sasl;
 	struct buf challenge = BUF_INIT, enc = BUF_INIT;
+	struct smtp_login login = {0};
 	bool have_input = have_initial;
 	for (int round = 0; round < 16; round++) {
 		struct error err = {0};
 		buf_reset(&challenge);
 		enum smtp_sasl_status st = ops->step(ex, (const uint8_t *)in->data, in->len,
-						     have_input, &challenge, &s->login, &err);
+						     have_input, &challenge, &login, &err);
 		if (st != SMTP_SASL_CONTINUE) {
-			auth_result(s, st, &err, mech);
+			auth_result(s, st, &err, mech, &login);
 			break;
 		}
 		b64_encode(&challenge, &enc);

@@ -19,7 +19,7 @@ void smtp_backend_free(struct smtp_backend *b)
 	if (!b)
 		return;
 	backend_store_free(b);
-	auth_limiter_free(b->limiter);
+	backend_auth_free(b);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 }

@@ -6,16 +6,21 @@
 #include "smtp/backend_internal.h"
 
 #include "auth/sasl.h"
+#include "base/file.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "net/conn.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct exchange {
 	struct smtp_backend *b;
+	struct auth_identity identity; /* from the client certificate */
+	bool have_identity;
+	struct auth_attempt attempt;
 	struct config_dynamic *dyn; /* held for the exchange (struct sasl_conn needs it) */
 	struct auth_tls tls;
 	struct sasl_conn sc;
@@ -41,14 +46,70 @@ static void fill_tls(const struct smtp_sasl_env *env, struct auth_tls *t)
 		str_copy(t->client_fp, sizeof t->client_fp, env->tls->client_fp);
 }
 
+/*
+ * Opens auth.db on first use: its server secret replaces the random one
+ * (before any exchange uses it: every caller passes here first, under the
+ * lock), its TLS public keys identify client certificates, and the
+ * recorder stores login attempts. Without it (an error is logged once),
+ * logins still work, with a per-process secret and no certificates.
+ */
+static struct authdb *ensure_authdb(struct smtp_backend *b)
+{
+	pthread_mutex_lock(&b->authdb_mu);
+	if (!b->authdb_tried) {
+		b->authdb_tried = true;
+		struct logger lg = {log_pkg("smtpserver"), 0};
+		char *path = path_join(config_static(b->config)->datadir, AUTHDB_FILE);
+		struct error err;
+		if (!authdb_open(path, &b->authdb, &err))
+			log_error(&lg, "opening auth.db; logins go on without it", LE(&err));
+		else if (!authdb_secret(b->authdb, b->auth.secret, &err))
+			log_error(&lg, "reading the server secret from auth.db", LE(&err));
+		if (b->authdb) {
+			b->recorder = auth_recorder_start(path, log_pkg("auth"), &err);
+			if (!b->recorder)
+				log_error(&lg, "starting the login attempt recorder", LE(&err));
+		}
+		free(path);
+	}
+	pthread_mutex_unlock(&b->authdb_mu);
+	return b->authdb;
+}
+
+/* The account the connection's client certificate key belongs to (seed 000). */
+static bool tls_identity(struct smtp_backend *b, const struct cfg_dynamic *d,
+			 const struct smtp_sasl_env *env, struct auth_identity *id)
+{
+	memset(id, 0, sizeof *id);
+	struct authdb *db = ensure_authdb(b);
+	if (!db || !env->tls || !env->tls->client_cert)
+		return false;
+	struct auth_tlspubkey k;
+	bool found = false;
+	struct error err;
+	if (!authdb_tlspubkey_get(db, env->tls->client_fp, &k, &found, &err) || !found)
+		return false;
+	const struct cfg_account *acc = cfg_account_find(d, k.account);
+	if (acc) {
+		str_copy(id->ref.account, sizeof id->ref.account, k.account);
+		str_copy(id->ref.login, sizeof id->ref.login, k.login_address);
+		str_copy(id->ref.login_disabled, sizeof id->ref.login_disabled,
+			 acc->login_disabled ? acc->login_disabled : "");
+		id->no_imap_preauth = k.no_imap_preauth;
+	}
+	auth_tlspubkey_free(&k);
+	return acc != NULL;
+}
+
 static void mechanisms(void *arg, const struct smtp_sasl_env *env, struct buf *out)
 {
 	struct smtp_backend *b = arg;
 	struct config_dynamic *dyn = config_dynamic_get(b->config);
 	struct auth_tls tls;
 	fill_tls(env, &tls);
-	/* No TLS public keys yet (auth issue): no identity, so EXTERNAL is not offered. */
-	struct sasl_conn sc = {dyn->d, &tls, NULL, env->plaintext_ok};
+	struct auth_identity id;
+	bool have_id = tls_identity(b, dyn->d, env, &id);
+	struct sasl_conn sc = {dyn->d, &tls, have_id ? &id : NULL, env->plaintext_ok};
 	sasl_mechanisms_format(&sc, out);
 	config_dynamic_put(dyn);
 }
@@ -61,7 +122,14 @@ static void *start(void *arg, const char *mech, const struct smtp_sasl_env *env,
 	x->b = b;
 	x->dyn = config_dynamic_get(b->config);
 	fill_tls(env, &x->tls);
-	x->sc = (struct sasl_conn){x->dyn->d, &x->tls, NULL, env->plaintext_ok};
+	x->have_identity = tls_identity(b, x->dyn->d, env, &x->identity);
+	x->sc = (struct sasl_conn){x->dyn->d, &x->tls, x->have_identity ? &x->identity : NULL,
+				   env->plaintext_ok};
+	auth_attempt_init(&x->attempt, "submission", env->remote_ip, conn_local_ip(env->c),
+			  conn_cid(env->c));
+	if (env->tls)
+		snprintf(x->attempt.tls, sizeof x->attempt.tls, "version=%s ciphersuite=%s",
+			 env->tls->version, env->tls->cipher);
 	str_copy(x->ip, sizeof x->ip, env->remote_ip);
 	x->s = m == SASL_MECH_NONE ? NULL : sasl_new(&b->auth, &x->sc, m, err);
 	if (!x->s) {
@@ -135,8 +203,37 @@ static void end(void *ex)
 	free(x);
 }
 
+/* Login by a known client certificate, without AUTH (seed 000: submission). */
+static bool tls_login(void *arg, const struct smtp_sasl_env *env, struct smtp_login *login)
+{
+	struct smtp_backend *b = arg;
+	struct config_dynamic *dyn = config_dynamic_get(b->config);
+	struct auth_identity id;
+	bool ok = tls_identity(b, dyn->d, env, &id);
+	char msg[AUTH_CLIENT_MSG_MAX];
+	struct error detail;
+	if (ok && auth_check_allowed(&id.ref, &id, msg, &detail) != AUTH_RESULT_OK)
+		ok = false;
+	if (ok) {
+		str_copy(login->account, sizeof login->account, id.ref.account);
+		str_copy(login->username, sizeof login->username, id.ref.login);
+	}
+	config_dynamic_put(dyn);
+	return ok;
+}
+
+void backend_auth_free(struct smtp_backend *b)
+{
+	if (b->recorder)
+		auth_recorder_stop(b->recorder);
+	authdb_close(b->authdb);
+	auth_limiter_free(b->limiter);
+	pthread_mutex_destroy(&b->authdb_mu);
+}
+
 void backend_auth_init(struct smtp_backend *b)
 {
+	pthread_mutex_init(&b->authdb_mu, NULL);
 	b->auth.credentials = backend_credentials;
 	b->auth.credentials_arg = b;
 	/* Random per process until auth keeps a persistent secret (auth.db). */
@@ -145,5 +242,5 @@ void backend_auth_init(struct smtp_backend *b)
 	randombytes_buf(b->auth.secret, sizeof b->auth.secret);
 	b->auth.hostname = config_static(b->config)->s->hostname_domain.ascii;
 	b->limiter = auth_limiter_new(&auth_limit_default);
-	b->sasl = (struct smtp_sasl_ops){mechanisms, start, step, end, NULL, b};
+	b->sasl = (struct smtp_sasl_ops){mechanisms, start, step, end, tls_login, b};
 }

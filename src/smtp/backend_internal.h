@@ -5,6 +5,8 @@
 #ifndef TERN_SMTP_BACKEND_INTERNAL_H
 #define TERN_SMTP_BACKEND_INTERNAL_H
 
+#include "auth/attempts.h"
+#include "auth/authdb.h"
 #include "auth/limiter.h"
 #include "auth/login.h"
 #include "smtp/backend.h"
@@ -27,6 +29,11 @@ struct smtp_backend {
 	struct smtp_sasl_ops sasl;
 	struct auth_env auth;
 	struct auth_limiter *limiter;
+	/* auth.db, opened on first use (in a connection thread, as the run user). */
+	pthread_mutex_t authdb_mu;
+	bool authdb_tried;
+	struct authdb *authdb;
+	struct auth_recorder *recorder;
 };
 
 void backend_store_init(struct smtp_backend *b);
@@ -34,5 +41,6 @@ void backend_store_free(struct smtp_backend *b);
 bool backend_credentials(void *arg, const char *account, struct buf *out, bool *found,
 			 struct error *err);
 void backend_auth_init(struct smtp_backend *b);
+void backend_auth_free(struct smtp_backend *b);
 
 #endif

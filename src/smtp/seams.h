@@ -85,8 +85,9 @@ struct smtp_sasl_ops {
 	enum smtp_sasl_status (*step)(void *exchange, const uint8_t *in, size_t n, bool have_input,
 				      struct buf *out, struct smtp_login *login, struct error *err);
 	void (*end)(void *exchange);
-	/* The account of a TLS client certificate's public key, if known (login by certificate). */
-	bool (*tls_login)(void *arg, const struct tls_info *tls, struct smtp_login *login);
+	/* The account of the connection's TLS client certificate key, if known (login without
+	 * AUTH). */
+	bool (*tls_login)(void *arg, const struct smtp_sasl_env *env, struct smtp_login *login);
 	void *arg;
 };
 

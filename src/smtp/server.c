@@ -137,6 +137,7 @@ static void reset_session(struct session *s)
 	s->ehlo = false;
 	s->hello[0] = '\0';
 	s->authenticated = false;
+	s->auth_by_tls = false;
 	memset(&s->login, 0, sizeof s->login);
 }
 

@@ -62,6 +62,7 @@ struct session {
 	unsigned bad_cmds;
 	unsigned auth_fails;
 	bool authenticated;
+	bool auth_by_tls; /* by client certificate only: AUTH may still follow (seed 000) */
 	struct smtp_login login;
 	unsigned tx_good, tx_bad;
 

@@ -1,11 +1,15 @@
 """tern localserve's SMTP behaviour (mox localserve's): unknown addresses are
 accepted for the local account, and special localparts fail on purpose."""
 
+import base64
+import hashlib
 import os
 import re
 import signal
 import smtplib
 import socket
+import sqlite3
+import ssl
 import subprocess
 import time
 
@@ -163,3 +167,80 @@ def test_localserve_sendmail_scram(localserve, tmp_path, mech, tls):
     p = subprocess.run([TERN_BIN, "sendmail", "x@elsewhere.example"], input=b"Subject: x\n\nx\n",
                        capture_output=True, env=tern_env(env), timeout=60)
     assert p.returncode == 1 and b"535 5.7.8" in p.stderr, p.stderr
+
+
+def ed25519_key(tmp_path):
+    """An ed25519 key: (PEM key file, raw-url-base64 seed, SPKI fingerprint as tern stores it)."""
+    key = str(tmp_path / "client.key")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key], check=True)
+    der = subprocess.run(["openssl", "pkey", "-in", key, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    spki = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
+                          check=True, capture_output=True).stdout
+    seed = base64.urlsafe_b64encode(der[-32:]).rstrip(b"=").decode()
+    fp = base64.urlsafe_b64encode(hashlib.sha256(spki).digest()).rstrip(b"=").decode()
+    return key, seed, fp
+
+
+def add_tls_pubkey(localserve, fp, account="tern", login="tern@localhost"):
+    # auth.db is made on first use; "tern config tlspubkey add" is not there yet (auth issue).
+    with smtplib.SMTP("127.0.0.1", localserve.submission_port, timeout=20) as s:
+        s.ehlo("client.example")
+    con = sqlite3.connect(os.path.join(localserve.dir, "auth.db"), timeout=10)
+    con.execute("INSERT INTO tls_pubkeys VALUES (?, 0, 'ed25519', 'test', ?, ?, 0, '')",
+                (fp, account, login))
+    con.commit()
+    con.close()
+
+
+def test_localserve_client_certificate_login(localserve, tmp_path):
+    key, seed, fp = ed25519_key(tmp_path)
+    cert = str(tmp_path / "client.crt")
+    subprocess.run(["openssl", "req", "-x509", "-key", key, "-out", cert, "-subj", "/CN=client",
+                    "-days", "2"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(cafile=os.path.join(localserve.dir, "localhost.crt"))
+    ctx.load_cert_chain(cert, key)
+    # An unknown key logs in nobody.
+    with smtplib.SMTP_SSL("localhost", localserve.submissions_port, context=ctx, timeout=20) as s:
+        s.ehlo("client.example")
+        assert "EXTERNAL" not in s.esmtp_features["auth"]
+        assert s.mail("tern@localhost")[0] == 530
+    add_tls_pubkey(localserve, fp)
+    # A known key: logged in without AUTH (seed 000), and EXTERNAL is offered and works.
+    with smtplib.SMTP_SSL("localhost", localserve.submissions_port, context=ctx, timeout=20) as s:
+        s.ehlo("client.example")
+        assert "EXTERNAL" in s.esmtp_features["auth"].split()
+        s.sendmail("tern@localhost", ["x@y.example"],
+                   b"From: tern@localhost\r\nSubject: by certificate\r\n\r\nx\r\n")
+    with smtplib.SMTP_SSL("localhost", localserve.submissions_port, context=ctx, timeout=20) as s:
+        s.ehlo("client.example")
+        assert s.docmd("AUTH", "EXTERNAL =") == (235, b"2.7.0 authenticated")
+        assert s.docmd("AUTH", "EXTERNAL =")[0] == 503
+    subjects = [m for _, m in messages(localserve) if b"Subject: by certificate" in m]
+    assert len(subjects) == 1 and b"with ESMTPSA" in subjects[0]
+
+
+def test_localserve_sendmail_ed25519_key(localserve, tmp_path):
+    key, seed, fp = ed25519_key(tmp_path)
+    add_tls_pubkey(localserve, fp)
+    conf = str(tmp_path / "submit.conf")
+    with open(conf, "w") as f:
+        f.write("LocalHostname: client.example\nHost: localhost\nPort: %d\nTLS: true\n"
+                "STARTTLS: false\nClientAuthEd25519PrivateKey: %s\nFrom: tern@localhost\n"
+                % (localserve.submissions_port, seed))
+    env = {"TERNSUBMITCONF": conf, "HOME": str(tmp_path),
+           "TERNSUBMIT_CAFILE": os.path.join(localserve.dir, "localhost.crt")}
+    p = subprocess.run([TERN_BIN, "sendmail", "x@elsewhere.example"],
+                       input=b"Subject: by key\n\nbody\n", capture_output=True,
+                       env=tern_env(env), timeout=60)
+    assert p.returncode == 0, p.stderr
+    [(_, msg)] = messages(localserve)
+    assert b"Subject: by key" in msg
+    # Another key is not known: no login, submission refused.
+    (tmp_path / "other").mkdir()
+    _, other_seed, _ = ed25519_key(tmp_path / "other")
+    text = open(conf).read().replace(seed, other_seed)
+    open(conf, "w").write(text)
+    p = subprocess.run([TERN_BIN, "sendmail", "x@elsewhere.example"], input=b"Subject: x\n\nx\n",
+                       capture_output=True, env=tern_env(env), timeout=60)
+    assert p.returncode == 1 and b"530 5.7.0 authentication required" in p.stderr, p.stderr
