@@ -11,6 +11,7 @@ struct smtp_backend *smtp_backend_new(struct config *config)
 	pthread_mutex_init(&b->mu, NULL);
 	backend_store_init(b);
 	backend_auth_init(b);
+	b->sendlimits = smtp_sendlimits_new();
 	return b;
 }
 
@@ -20,6 +21,7 @@ void smtp_backend_free(struct smtp_backend *b)
 		return;
 	backend_store_free(b);
 	backend_auth_free(b);
+	smtp_sendlimits_free(b->sendlimits);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 }
@@ -32,4 +34,9 @@ const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b)
 const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b)
 {
 	return &b->sasl;
+}
+
+struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b)
+{
+	return b->sendlimits;
 }

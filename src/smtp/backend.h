@@ -29,6 +29,7 @@
 #include "base/error.h"
 #include "config/config.h"
 #include "smtp/seams.h"
+#include "smtp/sendlimit.h"
 
 #define SMTP_BACKEND_ACCOUNTS_MAX 1024
 
@@ -38,5 +39,7 @@ struct smtp_backend *smtp_backend_new(struct config *config);
 void smtp_backend_free(struct smtp_backend *b);
 const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b);
 const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b);
+/* The per-account submission limits (smtp/sendlimit.h), shared by all services. */
+struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
 
 #endif

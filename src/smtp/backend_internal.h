@@ -34,6 +34,7 @@ struct smtp_backend {
 	bool authdb_tried;
 	struct authdb *authdb;
 	struct auth_recorder *recorder;
+	struct smtp_sendlimits *sendlimits;
 };
 
 void backend_store_init(struct smtp_backend *b);

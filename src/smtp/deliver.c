@@ -383,6 +383,42 @@ static void reply_outcome(struct session *s, const struct outcome *o, size_t nta
 	}
 }
 
+/* MaxOutgoingMessagesPerDay and MaxFirstTimeRecipientsPerDay (as mox). false with a reply. */
+static bool within_send_limits(struct session *s)
+{
+	const struct cfg_account *acc = cfg_account_find(s->dyn->d, s->login.account);
+	if (!s->cfg->sendlimits || !acc)
+		return true;
+	const char **rcpts = arena_array(&s->txn_arena, s->nrcpts ? s->nrcpts : 1, sizeof *rcpts);
+	for (size_t i = 0; i < s->nrcpts; i++) {
+		char *r = arena_strdup(&s->txn_arena, s->rcpts[i].text);
+		ascii_lower_inplace(r);
+		rcpts[i] = r;
+	}
+	switch (smtp_sendlimits_take(s->cfg->sendlimits, acc->name, acc->max_outgoing_effective,
+				     acc->max_first_time_effective, rcpts, s->nrcpts,
+				     (int64_t)time(NULL))) {
+	case SMTP_SENDLIMIT_OK: return true;
+	case SMTP_SENDLIMIT_MESSAGES:
+		log_info(&s->lg, "submission refused: message limit", LS("account", acc->name));
+		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_POL_DELIVERY_UNAUTH,
+			      "max number of messages (%lld) over past 24h reached, try increasing "
+			      "per-account setting MaxOutgoingMessagesPerDay",
+			      (long long)acc->max_outgoing_effective);
+		return false;
+	case SMTP_SENDLIMIT_RECIPIENTS:
+		log_info(&s->lg, "submission refused: first-time recipient limit",
+			 LS("account", acc->name));
+		session_reply(
+		    s, SMTP_C451_LOCAL_ERROR, SMTP_SE_POL_DELIVERY_UNAUTH,
+		    "max number of new/first-time recipients (%lld) over past 24h reached, "
+		    "try increasing per-account setting MaxFirstTimeRecipientsPerDay",
+		    (long long)acc->max_first_time_effective);
+		return false;
+	}
+	return false;
+}
+
 void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8bit)
 {
 	(void)saw_8bit;
@@ -397,6 +433,8 @@ void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8
 		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_STORAGE,
 			      "cannot read message back, try again later");
 	} else if (s->cfg->submission && !submission_checks(s, m)) {
+		/* replied */
+	} else if (s->cfg->submission && !within_send_limits(s)) {
 		/* replied */
 	} else if (!s->cfg->delivery) {
 		log_info(&s->lg, "message not delivered: no message store in this build");

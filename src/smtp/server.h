@@ -26,6 +26,7 @@
 #include "net/conn.h"
 #include "net/tls.h"
 #include "smtp/seams.h"
+#include "smtp/sendlimit.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,6 +61,7 @@ struct smtp_server_config {
 	const char *spool_dir;                    /* where incoming data is spooled (must exist) */
 	const struct smtp_delivery_ops *delivery; /* NULL: no store in this build */
 	const struct smtp_sasl_ops *sasl;         /* NULL: no authentication in this build */
+	struct smtp_sendlimits *sendlimits;       /* submission limits per account; NULL: none */
 	bool future_release; /* offer FUTURERELEASE (needs the queue to hold messages) */
 	/* Timeouts in milliseconds; 0 takes the defaults above (tests shorten them). */
 	int cmd_timeout_ms;

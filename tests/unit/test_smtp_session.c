@@ -139,6 +139,7 @@ struct run {
 	int peer;
 	pthread_t server;
 	struct conn *c;
+	struct smtp_sendlimits *limits;
 	char rbuf[65536];
 	size_t rlen;
 	const char *file;
@@ -228,6 +229,8 @@ static void apply_option(struct run *r, const char *opt)
 		r->cfg.max_message_size = strtoull(opt + 8, NULL, 10);
 	else if (strcmp(opt, "quotafull") == 0)
 		r->store.fail_quota = true;
+	else if (strcmp(opt, "sendlimits") == 0)
+		r->cfg.sendlimits = r->limits = smtp_sendlimits_new();
 	else if (strcmp(opt, "futurerelease") == 0)
 		r->cfg.future_release = true;
 	else if (strncmp(opt, "timeout ", 8) == 0)
@@ -349,6 +352,7 @@ static void run_transcript(struct config *config, const char *path)
 	}
 	for (size_t i = 0; i < r->store.n; i++)
 		buf_free(&r->store.v[i].msg);
+	smtp_sendlimits_free(r->limits);
 	pthread_mutex_destroy(&r->store.mu);
 	free(r);
 }
