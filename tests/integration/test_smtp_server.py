@@ -454,3 +454,28 @@ def test_shutdown_says_421(server):
     server.stop()
     assert r.reply() == [b"421 4.3.2 server shutting down, try again later"]
     r.close()
+
+
+def test_connection_limit_per_ip(server):
+    # SERVER_MAX_CONNECTIONS_PER_IP (200) sessions from one address; the next is refused.
+    conns = []
+    try:
+        for _ in range(200):
+            r = Raw(server.smtp_ports["smtp"])
+            assert r.reply()[0].startswith(b"220 ")
+            conns.append(r)
+        r = Raw(server.smtp_ports["smtp"])
+        assert r.reply() == [b"421 4.7.0 too many connections, try again later"]
+        assert r.closed()
+    finally:
+        for c in conns:
+            c.close()
+    deadline = time.time() + 20
+    while True:  # the slots are released as the sessions end
+        try:
+            still_serving(server)
+            break
+        except (smtplib.SMTPException, AssertionError):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
