@@ -1,7 +1,8 @@
 /*
  * session: the state of one SMTP session, shared by the files of the server
- * (server.c: command loop and simple commands; recipients.c: RCPT; auth.c:
- * AUTH; receive.c: DATA and BDAT; deliver.c: the end of a transaction).
+ * (server.c: command loop and simple commands; transaction.c: MAIL and RCPT
+ * with recipient resolution; auth.c: AUTH; receive.c: DATA and BDAT;
+ * deliver.c: the end of a transaction).
  * Internal to src/smtp. A session belongs to its connection's thread.
  */
 #ifndef TERN_SMTP_SESSION_H
