@@ -8,7 +8,7 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[8];
+	static struct command_group groups[9];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_config, cmd_config_count};
 	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
@@ -16,7 +16,8 @@ const struct command_group *cmd_groups(size_t *ngroups)
 	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
 	groups[5] = (struct command_group){cmd_message, cmd_message_count};
 	groups[6] = (struct command_group){cmd_smtp, cmd_smtp_count};
-	groups[7] = (struct command_group){cmd_core, cmd_core_count};
+	groups[7] = (struct command_group){cmd_store_admin, cmd_store_admin_count};
+	groups[8] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -55,7 +56,6 @@ static const struct planned_command planned[] = {
     {"export maildir", "the message store"},
     {"export mbox", "the message store"},
     {"backup", "the message store"},
-    {"verifydata", "the message store"},
     {"licenses", "release packaging"},
     {"config dnscheck", "DNS"},
     {"config dnsrecords", "DNS"},

@@ -120,9 +120,11 @@ static bool make_dirs(struct store_account *a, bool no_create, struct error *err
 	    !mkdir_p(a->tmpdir, STORE_DIR_MODE, err))
 		return false;
 	/* The account directory itself must survive a crash once deliveries are acknowledged. */
-	char *parent = path_dirname(a->dir);
-	bool ok = fsync_dir(parent, err) && fsync_dir(a->dir, err);
-	free(parent);
+	char *accounts = path_dirname(a->dir);
+	char *datadir = path_dirname(accounts);
+	bool ok = fsync_dir(datadir, err) && fsync_dir(accounts, err) && fsync_dir(a->dir, err);
+	free(datadir);
+	free(accounts);
 	return ok;
 }
 
@@ -145,7 +147,8 @@ static bool open_index(struct store_account *a, const struct store_account_optio
 				 a->dbpath);
 	if (!db_open(&a->wdb, a->dbpath, true, false, err))
 		return false;
-	if (!schema_init(a, o, err))
+	/* A new index.db (and its WAL) must be in the directory durably. */
+	if (!schema_init(a, o, err) || !fsync_dir(a->dir, err))
 		return false;
 	bool was_clean;
 	if (!mark_open(a, &was_clean, err))
@@ -157,6 +160,8 @@ static bool open_index(struct store_account *a, const struct store_account_optio
 	 */
 	if (!o->no_cleanup && !was_clean && !files_cleanup(a, err))
 		return false;
+	/* Leftovers not cleaned now must be cleaned by the next open. */
+	a->mark_clean_on_close = was_clean || !o->no_cleanup;
 	return true;
 }
 
@@ -246,7 +251,8 @@ void store_account_close(struct store_account *a)
 	}
 	pthread_mutex_unlock(&registry_mu);
 	/* The last reference: no subscriber (they hold references) and no operation is left. */
-	mark_clean(a);
+	if (a->mark_clean_on_close)
+		mark_clean(a);
 	log_debug(&a->log, "account closed", LS("account", a->name));
 	account_free(a);
 }

@@ -5,7 +5,7 @@
  * An account lives in DATADIR/accounts/NAME/: index.db (SQLite, WAL) with
  * mailboxes, message metadata, expunge history, subscriptions and
  * credentials; msg/ with one immutable file per stored message, spread over
- * subdirectories of at most STORE_FILES_PER_DIR files; tmp/ for files being
+ * subdirectories of at most 4096 files each; tmp/ for files being
  * received. The account is created on first open with Inbox and the initial
  * mailboxes the caller passes (from the static config's InitialMailboxes or
  * DefaultMailboxes; mox's defaults when none are given).

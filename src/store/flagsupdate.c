@@ -119,7 +119,7 @@ static bool do_flags(struct store_account *a, void *arg, struct change_list *cl,
 			continue;
 		}
 		uint32_t flags = 0;
-		struct store_keywords kw;
+		struct store_keywords kw = {NULL, 0};
 		if (!apply(op->c, m, op->ar, &flags, &kw, err))
 			return false;
 		bool changed = flags != m->flags || !kw_equal(&kw, &m->keywords);

@@ -48,6 +48,7 @@ struct store_account {
 	char *tmpdir;
 	char *dbpath;
 	int lockfd;
+	bool mark_clean_on_close; /* false when leftovers of a crash may remain */
 	struct logger log;
 
 	/* writes */
@@ -159,6 +160,12 @@ bool keywords_split(const char *s, struct arena *ar, struct store_keywords *out)
 /* With STORE_FETCH_PARSED the statement must select f.parsed as column MSGROW_NCOLS. */
 void msgrow_read(sqlite3_stmt *st, unsigned what, struct arena *ar, struct store_message *m);
 bool uidset_check(const struct store_uid_set *uids, struct error *err);
+struct uid_span {
+	uint32_t first;
+	uint32_t last;
+};
+/* Sorted, merged copy of the ranges (NULL: everything), so each message is visited once. */
+struct uid_span *uidset_spans(const struct store_uid_set *uids, struct arena *ar, size_t *n);
 bool uidset_contains(const struct store_uid_set *uids, uint32_t uid);
 
 /*

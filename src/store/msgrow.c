@@ -93,20 +93,20 @@ bool uidset_contains(const struct store_uid_set *uids, uint32_t uid)
 	return false;
 }
 
-struct uid_span {
-	uint32_t first;
-	uint32_t last;
-};
-
 static int cmp_span(const void *a, const void *b)
 {
 	const struct uid_span *x = a, *y = b;
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Sorted, merged copy of the ranges, so each message is visited once and in UID order. */
-static struct uid_span *merge_ranges(const struct store_uid_set *uids, struct arena *ar, size_t *n)
+struct uid_span *uidset_spans(const struct store_uid_set *uids, struct arena *ar, size_t *n)
 {
+	if (!uids) {
+		struct uid_span *all = arena_alloc(ar, sizeof *all);
+		*all = (struct uid_span){1, UINT32_MAX};
+		*n = 1;
+		return all;
+	}
 	struct uid_span *v = arena_array(ar, uids->n ? uids->n : 1, sizeof *v);
 	for (size_t i = 0; i < uids->n; i++)
 		v[i] = (struct uid_span){uids->r[i].first, uids->r[i].last};
@@ -172,11 +172,8 @@ bool msgrow_list(struct db *db, int64_t mailbox_id, const struct store_uid_set *
 	*nout = 0;
 	if (!uidset_check(uids, err))
 		return false;
-	struct uid_span all = {1, UINT32_MAX};
-	struct uid_span *spans = &all;
-	size_t nspans = 1;
-	if (uids)
-		spans = merge_ranges(uids, ar, &nspans);
+	size_t nspans;
+	struct uid_span *spans = uidset_spans(uids, ar, &nspans);
 	struct store_message *v = NULL;
 	size_t n = 0, cap = 0;
 	bool ok = true;

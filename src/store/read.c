@@ -170,6 +170,64 @@ bool store_messages_fetch(struct store_account *a, int64_t mailbox_id,
 	return ok;
 }
 
+static bool flags_span(struct db *db, int64_t mailbox_id, struct uid_span span,
+		       uint64_t changedsince, struct arena *ar, struct store_message_flags **v,
+		       size_t *n, size_t *cap, struct error *err)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db,
+		    "SELECT uid, flags, modseq, keywords FROM messages WHERE "
+		    "mailbox_id = ? AND uid BETWEEN ? AND ? AND modseq > ? ORDER BY uid",
+		    err);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, span.first);
+	sqlite3_bind_int64(st, 3, span.last);
+	sqlite3_bind_int64(st, 4, (int64_t)changedsince);
+	int rc;
+	while ((rc = db_step(db, st, err)) == 1) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			*v = xreallocarray(*v, *cap, sizeof **v);
+		}
+		struct store_message_flags *f = &(*v)[(*n)++];
+		f->uid = (uint32_t)sqlite3_column_int64(st, 0);
+		f->flags = (uint32_t)sqlite3_column_int64(st, 1);
+		f->modseq = (uint64_t)sqlite3_column_int64(st, 2);
+		keywords_split(db_col_text(st, 3), ar, &f->keywords);
+	}
+	return rc == 0;
+}
+
+bool store_messages_flags(struct store_account *a, int64_t mailbox_id,
+			  const struct store_uid_set *uids, uint64_t changedsince, struct arena *ar,
+			  struct store_message_flags **out, size_t *n, struct error *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (!uidset_check(uids, err))
+		return false;
+	struct db *db;
+	if (!read_begin(a, &db, err))
+		return false;
+	size_t nspans;
+	struct uid_span *spans = uidset_spans(uids, ar, &nspans);
+	struct store_message_flags *v = NULL;
+	size_t count = 0, cap = 0;
+	bool ok = mailbox_exists(db, mailbox_id, err);
+	for (size_t i = 0; ok && i < nspans; i++)
+		ok = flags_span(db, mailbox_id, spans[i], changedsince, ar, &v, &count, &cap, err);
+	read_end(a, db);
+	if (ok && count > 0) {
+		*out = arena_array(ar, count, sizeof **out);
+		memcpy(*out, v, count * sizeof *v);
+		*n = count;
+	}
+	free(v);
+	return ok;
+}
+
 bool store_message_get(struct store_account *a, int64_t id, unsigned what, struct arena *ar,
 		       struct store_message *out, struct error *err)
 {

@@ -39,5 +39,6 @@
 #include "store/flags.h"
 #include "store/mailbox.h"
 #include "store/message.h"
+#include "store/verify.h"
 
 #endif

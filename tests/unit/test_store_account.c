@@ -1,6 +1,7 @@
 #include "test_store_helpers.h"
 
 #include "base/file.h"
+#include "config/static.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -172,4 +173,43 @@ Test(store_account, no_create_and_second_process_lock)
 	close(quit[0]);
 	close(quit[1]);
 	trmrf(tmpl);
+}
+
+Test(store_account, initial_mailboxes_from_static_config)
+{
+	struct arena ar;
+	arena_init(&ar, 4096);
+	struct cfg_static st;
+	memset(&st, 0, sizeof st);
+	size_t n;
+	/* nothing configured: NULL, meaning mox's defaults */
+	cr_assert_null(store_initial_mailboxes(&st, &ar, &n));
+	/* InitialMailboxes: special use by role, then the regular ones; Inbox skipped */
+	struct cfg_initial_mailboxes im;
+	memset(&im, 0, sizeof im);
+	im.special_use.sent = "Verzonden";
+	im.special_use.junk = "Spam";
+	const char *regular[] = {"Lists", "INBOX"};
+	im.regular.v = regular;
+	im.regular.n = 2;
+	st.initial_mailboxes = &im;
+	struct store_initial_mailbox *v = store_initial_mailboxes(&st, &ar, &n);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(v[0].name, "Spam");
+	cr_assert_eq(v[0].specialuse, STORE_SPECIALUSE_JUNK);
+	cr_assert_str_eq(v[1].name, "Verzonden");
+	cr_assert_eq(v[1].specialuse, STORE_SPECIALUSE_SENT);
+	cr_assert_str_eq(v[2].name, "Lists");
+	cr_assert_eq(v[2].specialuse, 0);
+	/* DefaultMailboxes (deprecated) wins, special use guessed from the name as mox does */
+	const char *defaults[] = {"Inbox", "Sent Items", "Archive", "Other"};
+	st.default_mailboxes.v = defaults;
+	st.default_mailboxes.n = 4;
+	v = store_initial_mailboxes(&st, &ar, &n);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(v[0].name, "Sent Items");
+	cr_assert_eq(v[0].specialuse, STORE_SPECIALUSE_SENT);
+	cr_assert_eq(v[1].specialuse, STORE_SPECIALUSE_ARCHIVE);
+	cr_assert_eq(v[2].specialuse, 0);
+	arena_free(&ar);
 }

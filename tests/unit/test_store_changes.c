@@ -278,3 +278,84 @@ Test(store_changes, concurrent_deliveries_and_flag_changes)
 	store_subscriber_free(s);
 	tstore_close(&t);
 }
+
+struct mixed {
+	struct tstore *t;
+	int id;
+	struct store_subscriber *origin;
+	int ok, failed;
+};
+
+/* Half the deliveries go to a missing mailbox: they fail alone, batch or not. */
+static void *mixed_deliverer(void *arg)
+{
+	struct mixed *w = arg;
+	for (int i = 0; i < 30; i++) {
+		bool bad = (i + w->id) % 2;
+		struct store_target tg = {.mailbox_name = bad ? "Missing" : "Inbox"};
+		struct store_delivery d = {.data = msg,
+					   .len = strlen(msg),
+					   .targets = &tg,
+					   .ntargets = 1,
+					   .origin = w->origin};
+		struct error err;
+		if (store_deliver(w->t->a, &d, &err))
+			w->ok++;
+		else if (err.kind == ERR_NOTFOUND)
+			w->failed++;
+		else
+			return strdup(err.msg);
+	}
+	return NULL;
+}
+
+Test(store_changes, failed_deliveries_do_not_fail_their_batch)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct store_subscriber *watcher = sub(&t, 100000, false),
+				*appender = sub(&t, 100000, false);
+	enum { NT = 8 };
+	pthread_t th[NT];
+	struct mixed w[NT];
+	for (int i = 0; i < NT; i++) {
+		/* even threads act for the "appender" session: it must not hear of its own */
+		w[i] = (struct mixed){&t, i, i % 2 ? NULL : appender, 0, 0};
+		cr_assert_eq(pthread_create(&th[i], NULL, mixed_deliverer, &w[i]), 0);
+	}
+	int ok = 0, failed = 0, own = 0;
+	for (int i = 0; i < NT; i++) {
+		void *res;
+		pthread_join(th[i], &res);
+		cr_assert_null(res, "%s", (char *)res);
+		ok += w[i].ok;
+		failed += w[i].failed;
+		if (i % 2 == 0)
+			own += w[i].ok;
+	}
+	cr_assert_eq(ok, NT * 15);
+	cr_assert_eq(failed, NT * 15);
+	tcheck(t.a);
+	cr_assert_eq(tmailbox(&t, "Inbox").counts.total, NT * 15);
+	struct store_changes c;
+	store_subscriber_take(watcher, &c);
+	int adds = 0;
+	for (size_t i = 0; i < c.n; i++)
+		adds += c.v[i]->kind == STORE_CHANGE_ADD;
+	cr_assert_eq(adds, NT * 15);
+	store_changes_free(&c);
+	store_subscriber_take(appender, &c);
+	adds = 0;
+	for (size_t i = 0; i < c.n; i++)
+		adds += c.v[i]->kind == STORE_CHANGE_ADD;
+	cr_assert_eq(adds, NT * 15 - own);
+	store_changes_free(&c);
+	/* no file of a failed delivery is left */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "test $(find %s/accounts/mjl/msg -type f | wc -l) -eq %d", t.dir,
+		 NT * 15);
+	cr_assert_eq(system(cmd), 0);
+	store_subscriber_free(watcher);
+	store_subscriber_free(appender);
+	tstore_close(&t);
+}

@@ -528,3 +528,31 @@ Test(store_message, rejects_tidy)
 	cr_assert_eq(m[0].mailbox_orig_id, in);
 	tstore_close(&t);
 }
+
+Test(store_message, light_flags_listing)
+{
+	struct tstore t;
+	tstore_open(&t);
+	for (int i = 0; i < 5; i++)
+		tdeliver(&t, "Inbox", msg1, i == 2 ? STORE_FLAG_SEEN : 0);
+	int64_t in = tmailbox_id(&t, "Inbox");
+	struct store_message_flags *f;
+	size_t n;
+	struct error err;
+	cr_assert(store_messages_flags(t.a, in, NULL, 0, &t.ar, &f, &n, &err), "%s", err.msg);
+	cr_assert_eq(n, 5);
+	cr_assert_eq(f[2].uid, 3);
+	cr_assert_eq(f[2].flags, STORE_FLAG_SEEN);
+	cr_assert_lt(f[1].modseq, f[2].modseq);
+	struct store_uid_range r[2] = {{4, UINT32_MAX}, {1, 1}};
+	struct store_uid_set set = {r, 2};
+	cr_assert(store_messages_flags(t.a, in, &set, 0, &t.ar, &f, &n, &err));
+	cr_assert_eq(n, 3);
+	cr_assert_eq(f[0].uid, 1);
+	cr_assert_eq(f[1].uid, 4);
+	cr_assert(store_messages_flags(t.a, in, NULL, f[2].modseq - 1, &t.ar, &f, &n, &err));
+	cr_assert_eq(n, 1);
+	cr_assert(!store_messages_flags(t.a, 12345, NULL, 0, &t.ar, &f, &n, &err));
+	cr_assert_eq(err.kind, ERR_NOTFOUND);
+	tstore_close(&t);
+}
