@@ -130,8 +130,13 @@ bool auth_argon2_verify(const char *hash, const char *prepared, size_t n, bool *
 /* Checks the form of an argon2id hash string (for files and deserialization). */
 bool auth_argon2_valid(const char *hash, struct error *err);
 
-/* Spends the time of one verification without a hash to compare: for unknown users. */
-void auth_argon2_dummy_verify(const char *prepared, size_t n);
+/*
+ * Spends the time of one verification without a hash to compare: for unknown
+ * users, so timing does not tell them from known ones. p should be the costs
+ * real hashes were made with (NULL: auth_kdf_default, whose dummy hash is made
+ * once; other costs make one per call, meant for tests).
+ */
+void auth_argon2_dummy_verify(const struct auth_kdf_params *p, const char *prepared, size_t n);
 
 /* RFC 5802 3: SaltedPassword = Hi(password, salt, i), then StoredKey and ServerKey. */
 bool auth_scram_derive(enum auth_hash h, const char *prepared, size_t n, const uint8_t *salt,

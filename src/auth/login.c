@@ -156,7 +156,7 @@ enum auth_result auth_check_password(const struct auth_env *env, const struct cf
 	const char *why = NULL;
 	if (auth_lookup_login(d, name, name_len, ref, &why) != AUTH_LOOKUP_FOUND) {
 		/* As long as a real check, so timing does not tell which addresses exist. */
-		auth_argon2_dummy_verify(password, password_len);
+		auth_argon2_dummy_verify(env->kdf, password, password_len);
 		error_set(detail, ERR_PERMISSION, "%s", why);
 		return AUTH_RESULT_BADUSER;
 	}
@@ -168,7 +168,7 @@ enum auth_result auth_check_password(const struct auth_env *env, const struct cf
 	case AUTH_FETCH_FOUND: break;
 	}
 	if (!(c.parts & AUTH_CRED_ARGON2)) {
-		auth_argon2_dummy_verify(password, password_len);
+		auth_argon2_dummy_verify(env->kdf, password, password_len);
 		error_set(detail, ERR_PERMISSION, "no password set for account %s", ref->account);
 		r = AUTH_RESULT_BADUSER;
 	} else {

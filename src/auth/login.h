@@ -75,6 +75,9 @@ struct auth_env {
 	 * and an unknown user looks like a known one (kept in auth.db, authdb.h). */
 	uint8_t secret[AUTH_SECRET_LEN];
 	const char *hostname; /* ASCII; in CRAM-MD5 challenges (RFC 2195 2) */
+	/* Costs stored hashes were made with (NULL: auth_kdf_default), for the dummy
+	 * verification of unknown users. */
+	const struct auth_kdf_params *kdf;
 	/* For tests; NULL: libsodium's randomness and the wall clock. */
 	void (*random)(void *buf, size_t n);
 	int64_t (*now_ms)(void);

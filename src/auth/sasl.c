@@ -163,8 +163,10 @@ enum sasl_status sasl_end(struct sasl_session *s, enum auth_result r)
 	}
 }
 
-static void __attribute__((format(printf, 3, 0)))
-set_detail(struct sasl_session *s, enum error_kind kind, const char *fmt, va_list ap)
+static void set_detail(struct sasl_session *s, enum error_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void set_detail(struct sasl_session *s, enum error_kind kind, const char *fmt, va_list ap)
 {
 	char msg[ERROR_MSG_MAX];
 	vsnprintf(msg, sizeof msg, fmt, ap);

@@ -40,7 +40,7 @@ static int hexval(char c)
 }
 
 /* RFC 2195 2: "user SP digest", the digest 32 hex digits; the user name is up to the last space. */
-static bool parse_response(const char *in, size_t n, size_t *user_len, uint8_t digest[16])
+bool sasl_crammd5_parse(const char *in, size_t n, size_t *user_len, uint8_t digest[16])
 {
 	const size_t hexlen = 2 * AUTH_MD5_LEN;
 	if (n < hexlen + 2 || in[n - hexlen - 1] != ' ')
@@ -62,7 +62,7 @@ static enum sasl_status cram_step(struct sasl_session *s, const uint8_t *in, siz
 	(void)challenge;
 	size_t ulen;
 	uint8_t got[AUTH_MD5_LEN], want[AUTH_MD5_LEN];
-	if (!parse_response((const char *)in, n, &ulen, got))
+	if (!sasl_crammd5_parse((const char *)in, n, &ulen, got))
 		return sasl_protocolf(s, "CRAM-MD5: expected user name, space, 32 hex digits");
 	const char *why = NULL;
 	if (auth_lookup_login(s->conn.cfg, (const char *)in, ulen, &s->res.ref, &why) !=

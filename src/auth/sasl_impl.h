@@ -76,4 +76,15 @@ enum sasl_status sasl_allow(struct sasl_session *s);
 /* The connection offers -PLUS (TLS with channel binding data). */
 bool sasl_conn_has_binding(const struct sasl_conn *c);
 
+/* ---- the decoders, pure functions (also fuzzed on their own) ---- */
+
+/* RFC 4616 2: a PLAIN message; the slices point into in. *why explains a refusal. */
+struct sasl_plain_msg {
+	struct str authzid, authcid, passwd;
+};
+bool sasl_plain_parse(const uint8_t *in, size_t n, struct sasl_plain_msg *out, const char **why);
+
+/* RFC 2195 2: "user SP 32 hex digits"; the user name is in[0..*user_len). */
+bool sasl_crammd5_parse(const char *in, size_t n, size_t *user_len, uint8_t digest[16]);
+
 #endif

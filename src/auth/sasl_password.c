@@ -30,32 +30,49 @@ static bool same_identity(const char *a, size_t an, const char *b, size_t bn)
 	return same;
 }
 
-static enum sasl_status plain_step(struct sasl_session *s, const uint8_t *in, size_t n,
-				   struct buf *challenge)
+bool sasl_plain_parse(const uint8_t *in, size_t n, struct sasl_plain_msg *out, const char **why)
 {
-	(void)challenge;
 	/* RFC 4616 2: message = [authzid] UTF8NUL authcid UTF8NUL passwd */
 	const char *m = (const char *)in;
 	const char *nul1 = n ? memchr(m, '\0', n) : NULL;
 	const char *nul2 = nul1 ? memchr(nul1 + 1, '\0', n - (size_t)(nul1 + 1 - m)) : NULL;
-	if (!nul2 || memchr(nul2 + 1, '\0', n - (size_t)(nul2 + 1 - m)))
-		return sasl_protocolf(s, "PLAIN: expected authzid, NUL, authcid, NUL, password");
-	size_t zlen = (size_t)(nul1 - m), clen = (size_t)(nul2 - nul1 - 1);
-	size_t plen = n - (size_t)(nul2 + 1 - m);
-	const char *authcid = nul1 + 1, *passwd = nul2 + 1;
-	if (clen == 0 || plen == 0)
-		return sasl_protocolf(s, "PLAIN: empty %s", clen == 0 ? "user name" : "password");
-	if (zlen > AUTH_USERNAME_MAX || clen > AUTH_USERNAME_MAX || plen > AUTH_PASSWORD_MAX)
-		return sasl_protocolf(s, "PLAIN: identity or password too long");
-	if (!utf8_valid(m, zlen) || !utf8_valid(authcid, clen) || !utf8_valid(passwd, plen))
-		return sasl_protocolf(s, "PLAIN: not UTF-8");
+	if (!nul2 || memchr(nul2 + 1, '\0', n - (size_t)(nul2 + 1 - m))) {
+		*why = "expected authzid, NUL, authcid, NUL, password";
+		return false;
+	}
+	out->authzid = str_make(m, (size_t)(nul1 - m));
+	out->authcid = str_make(nul1 + 1, (size_t)(nul2 - nul1 - 1));
+	out->passwd = str_make(nul2 + 1, n - (size_t)(nul2 + 1 - m));
+	if (out->authcid.len == 0 || out->passwd.len == 0)
+		*why = out->authcid.len == 0 ? "empty user name" : "empty password";
+	else if (out->authzid.len > AUTH_USERNAME_MAX || out->authcid.len > AUTH_USERNAME_MAX ||
+		 out->passwd.len > AUTH_PASSWORD_MAX)
+		*why = "identity or password too long";
+	else if (!utf8_valid(out->authzid.p, out->authzid.len) ||
+		 !utf8_valid(out->authcid.p, out->authcid.len) ||
+		 !utf8_valid(out->passwd.p, out->passwd.len))
+		*why = "not UTF-8";
+	else
+		return true;
+	return false;
+}
+
+static enum sasl_status plain_step(struct sasl_session *s, const uint8_t *in, size_t n,
+				   struct buf *challenge)
+{
+	(void)challenge;
+	struct sasl_plain_msg m;
+	const char *why = NULL;
+	if (!sasl_plain_parse(in, n, &m, &why))
+		return sasl_protocolf(s, "PLAIN: %s", why);
 	/* RFC 4616 2: acting as another identity is not supported; the same one is fine. */
-	if (zlen > 0 && !same_identity(m, zlen, authcid, clen)) {
+	if (m.authzid.len > 0 &&
+	    !same_identity(m.authzid.p, m.authzid.len, m.authcid.p, m.authcid.len)) {
 		s->res.authz_failed = true;
 		return sasl_failf(s, AUTH_RESULT_BADAUTHZ,
 				  "authorization identity differs from the user name");
 	}
-	return sasl_password_login(s, authcid, clen, passwd, plen);
+	return sasl_password_login(s, m.authcid.p, m.authcid.len, m.passwd.p, m.passwd.len);
 }
 
 const struct sasl_mech_ops sasl_plain_ops = {

@@ -74,6 +74,10 @@ extern const struct command cmd_smtp[];
 extern const size_t cmd_smtp_count;
 extern const struct command cmd_store_admin[];
 extern const size_t cmd_store_admin_count;
+extern const struct command cmd_auth[];
+extern const size_t cmd_auth_count;
+extern const struct command cmd_tlspubkey[];
+extern const size_t cmd_tlspubkey_count;
 
 #define CMD_DEFAULT_CONFIG "config/tern.conf"
 

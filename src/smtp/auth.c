@@ -206,7 +206,7 @@ static void exchange(struct session *s, void *ex, const char *mech, struct buf *
 	buf_free(&enc);
 }
 
-void cmd_auth(struct session *s, struct str args)
+void smtp_cmd_auth(struct session *s, struct str args)
 {
 	if (!auth_allowed(s))
 		return;

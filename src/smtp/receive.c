@@ -107,7 +107,7 @@ static bool read_data(struct session *s, int fd, struct smtp_data_decoder *dec, 
 	return ok;
 }
 
-void cmd_data(struct session *s, struct str args)
+void smtp_cmd_data(struct session *s, struct str args)
 {
 	if (args.len) {
 		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
@@ -198,7 +198,7 @@ static bool read_chunk(struct session *s, uint64_t n, bool keep, bool *write_fai
 }
 
 /* RFC 3030 2: the chunk must be read whatever we answer, or the session desyncs. */
-void cmd_bdat(struct session *s, struct str args)
+void smtp_cmd_bdat(struct session *s, struct str args)
 {
 	uint64_t size;
 	bool last;

@@ -302,15 +302,15 @@ static void dispatch(struct session *s, const struct smtp_cmd *cmd)
 	else if (strcmp(v, "STARTTLS") == 0)
 		cmd_starttls(s, a);
 	else if (strcmp(v, "AUTH") == 0)
-		cmd_auth(s, a);
+		smtp_cmd_auth(s, a);
 	else if (strcmp(v, "MAIL") == 0)
-		cmd_mail(s, a);
+		smtp_cmd_mail(s, a);
 	else if (strcmp(v, "RCPT") == 0)
-		cmd_rcpt(s, a);
+		smtp_cmd_rcpt(s, a);
 	else if (strcmp(v, "DATA") == 0)
-		cmd_data(s, a);
+		smtp_cmd_data(s, a);
 	else if (strcmp(v, "BDAT") == 0)
-		cmd_bdat(s, a);
+		smtp_cmd_bdat(s, a);
 	else if (strcmp(v, "RSET") == 0)
 		cmd_rset(s, a);
 	else if (strcmp(v, "NOOP") == 0)

@@ -101,11 +101,11 @@ void session_reset_txn(struct session *s);
 /* True with a reply sent when the transaction may not go on (helo, auth, tls). */
 bool session_need_mail_ok(struct session *s);
 
-void cmd_mail(struct session *s, struct str args);
-void cmd_rcpt(struct session *s, struct str args);
-void cmd_data(struct session *s, struct str args);
-void cmd_bdat(struct session *s, struct str args);
-void cmd_auth(struct session *s, struct str args);
+void smtp_cmd_mail(struct session *s, struct str args);
+void smtp_cmd_rcpt(struct session *s, struct str args);
+void smtp_cmd_data(struct session *s, struct str args);
+void smtp_cmd_bdat(struct session *s, struct str args);
+void smtp_cmd_auth(struct session *s, struct str args);
 /* Submission: the logged-in account may use address a as sender (MAIL FROM, From:). */
 bool session_may_send_as(struct session *s, const struct address *a, bool *domain_disabled);
 /* After TLS: log in by a known client certificate (submission). */

@@ -238,7 +238,7 @@ static bool check_sender(struct session *s)
 	return false;
 }
 
-void cmd_mail(struct session *s, struct str args)
+void smtp_cmd_mail(struct session *s, struct str args)
 {
 	if (!session_need_mail_ok(s))
 		return;
@@ -481,7 +481,7 @@ static bool rcpt_localserve(struct session *s, struct rcpt *r)
 	return true;
 }
 
-void cmd_rcpt(struct session *s, struct str args)
+void smtp_cmd_rcpt(struct session *s, struct str args)
 {
 	if (!session_need_mail_ok(s))
 		return;

@@ -191,6 +191,13 @@ Test(auth_credentials, structural_checks_name_the_problem)
 	auth_credentials_serialize(&t, &b);
 	refuses(b.data, b.len, "cost limits");
 
+	/* A NUL inside the argon2 string (found by fuzz_authcred). */
+	buf_reset(&b);
+	auth_credentials_serialize(&c, &b);
+	b.data[7 + 3] = '\0'; /* magic, version, flags, length, then the string */
+	reseal(&b);
+	refuses(b.data, b.len, "NUL byte in the argon2 part");
+
 	/* Iteration count 0. */
 	t = c;
 	t.scram_sha1.iterations = 0;
