@@ -12,13 +12,12 @@
  * delivery), so deliveries do not reopen the index each time.
  *
  * Authentication offers what auth/sasl.h offers on the connection (PLAIN
- * and LOGIN only over TLS unless the listener allows plain text),
- * credentials come from the account's store, and failed attempts go through
- * one auth_limiter per backend (per remote address and per account). The
- * server secret that makes SCRAM salts of unknown users stable is random
- * per process until auth's persistent secret (auth.db) exists; TLS client
- * certificates are not mapped to accounts until auth's TLS public keys
- * exist, so EXTERNAL is not offered yet.
+ * and LOGIN only over TLS unless the listener allows plain text; EXTERNAL
+ * with a known client certificate), through one auth_service (auth/service.h:
+ * auth.db's server secret and TLS public keys, the login attempt recorder,
+ * the failed-login limiter) opened on first use. A known client certificate
+ * logs a submission session in without AUTH (seed 000). Credentials come
+ * from the account's store.
  *
  * One backend per server process, shared by all SMTP services and threads;
  * thread-safe. Freed after every connection has ended.

@@ -1,114 +1,86 @@
 /*
- * The SASL seam on src/auth: sessions of auth/sasl.h with the connection's
- * TLS channel binding, credentials from the store, and the failed-login
- * limiter (see backend.h).
+ * The SASL seam on src/auth: one auth_service (auth.db with the server
+ * secret and TLS public keys, the login attempt recorder, the failed-login
+ * limiter), SASL sessions of auth/sasl.h with the connection's channel
+ * binding, credentials from the store (see backend.h).
  */
 #include "smtp/backend_internal.h"
 
 #include "auth/sasl.h"
-#include "base/file.h"
+#include "auth/sasl_conn.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "net/conn.h"
 
-#include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct exchange {
 	struct smtp_backend *b;
-	struct auth_identity identity; /* from the client certificate */
-	bool have_identity;
-	struct auth_attempt attempt;
+	struct auth_service *svc;
 	struct config_dynamic *dyn; /* held for the exchange (struct sasl_conn needs it) */
 	struct auth_tls tls;
+	struct auth_identity identity; /* from the client certificate */
 	struct sasl_conn sc;
 	struct sasl_session *s;
-	char ip[CONN_ADDR_MAX];
+	struct auth_attempt attempt;
 	bool started;
 	bool locked_out;
 };
 
-/* Channel binding data and the client certificate of the connection. */
-static void fill_tls(const struct smtp_sasl_env *env, struct auth_tls *t)
-{
-	memset(t, 0, sizeof *t);
-	if (!env->tls)
-		return;
-	t->active = true;
-	t->have_exporter = conn_tls_exporter(env->c, t->exporter, NULL);
-	size_t n = 0;
-	t->have_unique = conn_tls_unique(env->c, t->unique, sizeof t->unique, &n, NULL) && n > 0;
-	t->unique_len = n;
-	t->client_cert = env->tls->client_cert;
-	if (t->client_cert)
-		str_copy(t->client_fp, sizeof t->client_fp, env->tls->client_fp);
-}
-
 /*
- * Opens auth.db on first use: its server secret replaces the random one
- * (before any exchange uses it: every caller passes here first, under the
- * lock), its TLS public keys identify client certificates, and the
- * recorder stores login attempts. Without it (an error is logged once),
- * logins still work, with a per-process secret and no certificates.
+ * The auth service, opened on first use: in a connection thread, so auth.db
+ * is made by the run user, not by root at bind time. Without it (an error is
+ * logged once) nobody can log in; mail delivery goes on.
  */
-static struct authdb *ensure_authdb(struct smtp_backend *b)
+static struct auth_service *service(struct smtp_backend *b)
 {
-	pthread_mutex_lock(&b->authdb_mu);
-	if (!b->authdb_tried) {
-		b->authdb_tried = true;
-		struct logger lg = {log_pkg("smtpserver"), 0};
-		char *path = path_join(config_static(b->config)->datadir, AUTHDB_FILE);
+	pthread_mutex_lock(&b->auth_mu);
+	if (!b->auth_tried) {
+		b->auth_tried = true;
+		const struct config_static *cs = config_static(b->config);
+		struct auth_service_config ac = {
+		    .datadir = cs->datadir,
+		    .hostname = cs->s->hostname_domain.ascii,
+		    .credentials = backend_credentials,
+		    .credentials_arg = b,
+		};
 		struct error err;
-		if (!authdb_open(path, &b->authdb, &err))
-			log_error(&lg, "opening auth.db; logins go on without it", LE(&err));
-		else if (!authdb_secret(b->authdb, b->auth.secret, &err))
-			log_error(&lg, "reading the server secret from auth.db", LE(&err));
-		if (b->authdb) {
-			b->recorder = auth_recorder_start(path, log_pkg("auth"), &err);
-			if (!b->recorder)
-				log_error(&lg, "starting the login attempt recorder", LE(&err));
+		b->auth = auth_service_open(&ac, &err);
+		if (!b->auth) {
+			struct logger lg = {log_pkg("smtpserver"), 0};
+			log_error(&lg, "opening the authentication service; no logins possible",
+				  LE(&err));
 		}
-		free(path);
 	}
-	pthread_mutex_unlock(&b->authdb_mu);
-	return b->authdb;
+	pthread_mutex_unlock(&b->auth_mu);
+	return b->auth;
 }
 
-/* The account the connection's client certificate key belongs to (seed 000). */
-static bool tls_identity(struct smtp_backend *b, const struct cfg_dynamic *d,
-			 const struct smtp_sasl_env *env, struct auth_identity *id)
+/* Channel binding data, and the account of a known client certificate key (seed 000). */
+static bool connection_facts(struct auth_service *svc, const struct cfg_dynamic *d,
+			     const struct smtp_sasl_env *env, struct auth_tls *tls,
+			     struct auth_identity *id)
 {
+	memset(tls, 0, sizeof *tls);
 	memset(id, 0, sizeof *id);
-	struct authdb *db = ensure_authdb(b);
-	if (!db || !env->tls || !env->tls->client_cert)
-		return false;
-	struct auth_tlspubkey k;
-	bool found = false;
 	struct error err;
-	if (!authdb_tlspubkey_get(db, env->tls->client_fp, &k, &found, &err) || !found)
+	if (!auth_tls_from_conn(env->c, tls, &err) || !tls->client_cert)
 		return false;
-	const struct cfg_account *acc = cfg_account_find(d, k.account);
-	if (acc) {
-		str_copy(id->ref.account, sizeof id->ref.account, k.account);
-		str_copy(id->ref.login, sizeof id->ref.login, k.login_address);
-		str_copy(id->ref.login_disabled, sizeof id->ref.login_disabled,
-			 acc->login_disabled ? acc->login_disabled : "");
-		id->no_imap_preauth = k.no_imap_preauth;
-	}
-	auth_tlspubkey_free(&k);
-	return acc != NULL;
+	bool found = false;
+	const char *why = NULL;
+	return auth_service_identify(svc, d, tls->client_fp, id, &found, &why, &err) && found;
 }
 
 static void mechanisms(void *arg, const struct smtp_sasl_env *env, struct buf *out)
 {
-	struct smtp_backend *b = arg;
-	struct config_dynamic *dyn = config_dynamic_get(b->config);
+	struct auth_service *svc = service(arg);
+	if (!svc)
+		return;
+	struct config_dynamic *dyn = config_dynamic_get(((struct smtp_backend *)arg)->config);
 	struct auth_tls tls;
-	fill_tls(env, &tls);
 	struct auth_identity id;
-	bool have_id = tls_identity(b, dyn->d, env, &id);
+	bool have_id = connection_facts(svc, dyn->d, env, &tls, &id);
 	struct sasl_conn sc = {dyn->d, &tls, have_id ? &id : NULL, env->plaintext_ok};
 	sasl_mechanisms_format(&sc, out);
 	config_dynamic_put(dyn);
@@ -117,47 +89,51 @@ static void mechanisms(void *arg, const struct smtp_sasl_env *env, struct buf *o
 static void *start(void *arg, const char *mech, const struct smtp_sasl_env *env, struct error *err)
 {
 	struct smtp_backend *b = arg;
+	struct auth_service *svc = service(b);
 	enum sasl_mech m = sasl_mech_parse(str_from(mech));
+	if (!svc || m == SASL_MECH_NONE) {
+		error_set(err, ERR_NOTFOUND, "mechanism not available");
+		return NULL;
+	}
 	struct exchange *x = xcalloc(1, sizeof *x);
 	x->b = b;
+	x->svc = svc;
 	x->dyn = config_dynamic_get(b->config);
-	fill_tls(env, &x->tls);
-	x->have_identity = tls_identity(b, x->dyn->d, env, &x->identity);
-	x->sc = (struct sasl_conn){x->dyn->d, &x->tls, x->have_identity ? &x->identity : NULL,
+	bool have_id = connection_facts(svc, x->dyn->d, env, &x->tls, &x->identity);
+	x->sc = (struct sasl_conn){x->dyn->d, &x->tls, have_id ? &x->identity : NULL,
 				   env->plaintext_ok};
-	auth_attempt_init(&x->attempt, "submission", env->remote_ip, conn_local_ip(env->c),
-			  conn_cid(env->c));
-	if (env->tls)
-		snprintf(x->attempt.tls, sizeof x->attempt.tls, "version=%s ciphersuite=%s",
-			 env->tls->version, env->tls->cipher);
-	str_copy(x->ip, sizeof x->ip, env->remote_ip);
-	x->s = m == SASL_MECH_NONE ? NULL : sasl_new(&b->auth, &x->sc, m, err);
+	x->s = sasl_new(auth_service_env(svc), &x->sc, m, err);
 	if (!x->s) {
-		if (m == SASL_MECH_NONE)
-			error_set(err, ERR_NOTFOUND, "unknown mechanism");
 		config_dynamic_put(x->dyn);
 		free(x);
 		return NULL;
 	}
-	x->locked_out = !auth_limiter_ip_allowed(b->limiter, x->ip, mono_ms(), NULL);
+	auth_attempt_init(&x->attempt, "submission", env->remote_ip, conn_local_ip(env->c),
+			  conn_cid(env->c));
+	if (env->tls) {
+		auth_tls_describe(env->tls, x->attempt.tls, sizeof x->attempt.tls);
+		str_copy(x->attempt.tls_fp, sizeof x->attempt.tls_fp, x->tls.client_fp);
+	}
+	x->locked_out = !auth_service_ip_allowed(svc, env->remote_ip, mono_ms(), NULL);
 	return x;
 }
 
-/* Records the outcome with the limiter and maps it to the seam's status. */
+/* Settles the limits, records the attempt, and maps the outcome to the seam's status. */
 static enum smtp_sasl_status settle(struct exchange *x, enum sasl_status st,
 				    struct smtp_login *login, struct error *err)
 {
 	const struct sasl_result *r = sasl_result(x->s);
-	const char *key = r->ref.account[0] ? r->ref.account : r->ref.login;
-	enum auth_result ar =
-	    auth_limiter_settle(x->b->limiter, x->ip, key, r->result, mono_ms(), NULL);
+	auth_attempt_set_sasl(&x->attempt, sasl_session_mech(x->s), r);
+	enum auth_result final = auth_service_finish(x->svc, &x->attempt, mono_ms(), NULL);
 	str_copy(login->username, sizeof login->username, r->ref.login);
-	if (ar == AUTH_RESULT_RATELIMITED) {
+	if (final == AUTH_RESULT_RATELIMITED) {
 		error_set(err, ERR_TEMPORARY, "too many failed logins, try again later");
 		return SMTP_SASL_TEMP;
 	}
 	switch (st) {
 	case SASL_OK:
+		if (final != AUTH_RESULT_OK)
+			break;
 		str_copy(login->account, sizeof login->account, r->ref.account);
 		return SMTP_SASL_OK;
 	case SASL_FAIL:
@@ -176,7 +152,7 @@ static enum smtp_sasl_status settle(struct exchange *x, enum sasl_status st,
 	*err = r->detail;
 	if (!err->msg[0])
 		error_set(err, ERR_INVALID, "malformed authentication data");
-	return SMTP_SASL_SYNTAX;
+	return st == SASL_OK ? SMTP_SASL_TEMP : SMTP_SASL_SYNTAX;
 }
 
 static enum smtp_sasl_status step(void *ex, const uint8_t *in, size_t n, bool have_input,
@@ -207,9 +183,13 @@ static void end(void *ex)
 static bool tls_login(void *arg, const struct smtp_sasl_env *env, struct smtp_login *login)
 {
 	struct smtp_backend *b = arg;
+	struct auth_service *svc = service(b);
+	if (!svc)
+		return false;
 	struct config_dynamic *dyn = config_dynamic_get(b->config);
+	struct auth_tls tls;
 	struct auth_identity id;
-	bool ok = tls_identity(b, dyn->d, env, &id);
+	bool ok = connection_facts(svc, dyn->d, env, &tls, &id);
 	char msg[AUTH_CLIENT_MSG_MAX];
 	struct error detail;
 	if (ok && auth_check_allowed(&id.ref, &id, msg, &detail) != AUTH_RESULT_OK)
@@ -224,23 +204,13 @@ static bool tls_login(void *arg, const struct smtp_sasl_env *env, struct smtp_lo
 
 void backend_auth_free(struct smtp_backend *b)
 {
-	if (b->recorder)
-		auth_recorder_stop(b->recorder);
-	authdb_close(b->authdb);
-	auth_limiter_free(b->limiter);
-	pthread_mutex_destroy(&b->authdb_mu);
+	if (b->auth)
+		auth_service_close(b->auth);
+	pthread_mutex_destroy(&b->auth_mu);
 }
 
 void backend_auth_init(struct smtp_backend *b)
 {
-	pthread_mutex_init(&b->authdb_mu, NULL);
-	b->auth.credentials = backend_credentials;
-	b->auth.credentials_arg = b;
-	/* Random per process until auth keeps a persistent secret (auth.db). */
-	if (sodium_init() < 0)
-		abort(); /* libsodium cannot work without randomness: nothing to fall back on */
-	randombytes_buf(b->auth.secret, sizeof b->auth.secret);
-	b->auth.hostname = config_static(b->config)->s->hostname_domain.ascii;
-	b->limiter = auth_limiter_new(&auth_limit_default);
+	pthread_mutex_init(&b->auth_mu, NULL);
 	b->sasl = (struct smtp_sasl_ops){mechanisms, start, step, end, tls_login, b};
 }

@@ -5,10 +5,7 @@
 #ifndef TERN_SMTP_BACKEND_INTERNAL_H
 #define TERN_SMTP_BACKEND_INTERNAL_H
 
-#include "auth/attempts.h"
-#include "auth/authdb.h"
-#include "auth/limiter.h"
-#include "auth/login.h"
+#include "auth/service.h"
 #include "smtp/backend.h"
 
 #include <pthread.h>
@@ -27,13 +24,10 @@ struct smtp_backend {
 	size_t naccounts;
 	struct smtp_delivery_ops delivery;
 	struct smtp_sasl_ops sasl;
-	struct auth_env auth;
-	struct auth_limiter *limiter;
-	/* auth.db, opened on first use (in a connection thread, as the run user). */
-	pthread_mutex_t authdb_mu;
-	bool authdb_tried;
-	struct authdb *authdb;
-	struct auth_recorder *recorder;
+	/* Opened on first use (in a connection thread, as the run user). */
+	pthread_mutex_t auth_mu;
+	bool auth_tried;
+	struct auth_service *auth;
 	struct smtp_sendlimits *sendlimits;
 };
 

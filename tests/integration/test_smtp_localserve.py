@@ -8,7 +8,6 @@ import re
 import signal
 import smtplib
 import socket
-import sqlite3
 import ssl
 import subprocess
 import time
@@ -182,20 +181,19 @@ def ed25519_key(tmp_path):
     return key, seed, fp
 
 
-def add_tls_pubkey(localserve, fp, account="tern", login="tern@localhost"):
-    # auth.db is made on first use; "tern config tlspubkey add" is not there yet (auth issue).
-    with smtplib.SMTP("127.0.0.1", localserve.submission_port, timeout=20) as s:
-        s.ehlo("client.example")
-    con = sqlite3.connect(os.path.join(localserve.dir, "auth.db"), timeout=10)
-    con.execute("INSERT INTO tls_pubkeys VALUES (?, 0, 'ed25519', 'test', ?, ?, 0, '')",
-                (fp, account, login))
-    con.commit()
-    con.close()
+def add_tls_pubkey(localserve, key, tmp_path, login="tern@localhost"):
+    cert = str(tmp_path / ("%s.crt" % os.path.basename(key)))
+    subprocess.run(["openssl", "req", "-x509", "-key", key, "-out", cert, "-subj", "/CN=client",
+                    "-days", "2"], check=True, capture_output=True)
+    p = run_tern(["-config", os.path.join(localserve.dir, "tern.conf"), "config", "tlspubkey",
+                  "add", login, "test"], input=open(cert).read())
+    assert p.returncode == 0, p.stderr
+    return cert
 
 
 def test_localserve_client_certificate_login(localserve, tmp_path):
     key, seed, fp = ed25519_key(tmp_path)
-    cert = str(tmp_path / "client.crt")
+    cert = str(tmp_path / "unregistered.crt")
     subprocess.run(["openssl", "req", "-x509", "-key", key, "-out", cert, "-subj", "/CN=client",
                     "-days", "2"], check=True, capture_output=True)
     ctx = ssl.create_default_context(cafile=os.path.join(localserve.dir, "localhost.crt"))
@@ -205,7 +203,7 @@ def test_localserve_client_certificate_login(localserve, tmp_path):
         s.ehlo("client.example")
         assert "EXTERNAL" not in s.esmtp_features["auth"]
         assert s.mail("tern@localhost")[0] == 530
-    add_tls_pubkey(localserve, fp)
+    add_tls_pubkey(localserve, key, tmp_path)
     # A known key: logged in without AUTH (seed 000), and EXTERNAL is offered and works.
     with smtplib.SMTP_SSL("localhost", localserve.submissions_port, context=ctx, timeout=20) as s:
         s.ehlo("client.example")
@@ -222,7 +220,7 @@ def test_localserve_client_certificate_login(localserve, tmp_path):
 
 def test_localserve_sendmail_ed25519_key(localserve, tmp_path):
     key, seed, fp = ed25519_key(tmp_path)
-    add_tls_pubkey(localserve, fp)
+    add_tls_pubkey(localserve, key, tmp_path)
     conf = str(tmp_path / "submit.conf")
     with open(conf, "w") as f:
         f.write("LocalHostname: client.example\nHost: localhost\nPort: %d\nTLS: true\n"

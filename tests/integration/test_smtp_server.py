@@ -479,3 +479,37 @@ def test_connection_limit_per_ip(server):
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_submission_with_password(server):
+    p = server.tern("setaccountpassword", "mjl", input="secret pass\n")
+    assert p.returncode == 0, p.stderr
+    with smtplib.SMTP("127.0.0.1", server.smtp_ports["submission"], timeout=20) as s:
+        s.ehlo("client.example")
+        assert "PLAIN" in s.esmtp_features["auth"].split()  # NoRequireSTARTTLS
+        s.starttls(context=client_ctx())
+        s.ehlo("client.example")
+        assert "SCRAM-SHA-256-PLUS" in s.esmtp_features["auth"].split()
+        s.login("mjl@test.example", "secret pass")
+        # Local recipients are delivered; other domains wait for the outgoing queue.
+        assert s.mail("mjl+sent@test.example")[0] == 250
+        assert s.rcpt("other@test.example")[0] == 250
+        code, msg = s.rcpt("friend@elsewhere.example")
+        assert code == 451 and msg.startswith(b"4.3.3 cannot send to other domains yet") and \
+            b"no outgoing queue" in msg, msg
+        code, msg = s.data(b"From: Me <mjl@test.example>\r\nSubject: local\r\n\r\nhi\r\n")
+        assert code == 250, msg
+        # Sending as another account's address is refused.
+        code, msg = s.mail("other@test.example")
+        assert (code, msg) == (550, b"5.7.1 sender address must belong to the authenticated account")
+        s.rset()
+        s.mail("mjl@test.example")
+        s.rcpt("other@test.example")
+        code, msg = s.data(b"From: other@test.example\r\nSubject: forged\r\n\r\nx\r\n")
+        assert code == 550 and b"From address must belong" in msg
+    [(mailbox, msg)] = stored(server.data_dir, "other")
+    assert mailbox == "Inbox"
+    assert b"Return-Path: <mjl+sent@test.example>" in msg
+    assert b"Received: from mail.test.example by mail.test.example" in msg  # client IP hidden
+    assert b"with ESMTPSA (using TLS1.3" in msg
+    assert b"\r\nMessage-ID: <" in msg and b"@mail.test.example>\r\n" in msg and b"\r\nDate: " in msg
