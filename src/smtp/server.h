@@ -32,15 +32,16 @@
 #include <stdint.h>
 
 /* Bounds (RFC 5321 4.5.3 gives minimums; these are tern's maximums). */
-#define SMTP_CMD_LINE_MAX    4096            /* 512 plus room for extension parameters */
-#define SMTP_AUTH_LINE_MAX   12288           /* RFC 4954 4 */
-#define SMTP_RCPT_MAX        1000            /* recipients per transaction; LIMITS RCPTMAX */
-#define SMTP_BAD_CMDS_MAX    10              /* errors before the session is closed */
-#define SMTP_AUTH_FAILS_MAX  5               /* failed AUTH attempts before the session is closed */
-#define SMTP_CMD_TIMEOUT_MS  (5 * 60 * 1000) /* RFC 5321 4.5.3.2.7 */
-#define SMTP_DATA_TIMEOUT_MS (3 * 60 * 1000) /* per read during DATA, 4.5.3.2.6 */
-#define SMTP_TXN_TIMEOUT_MS  (30 * 60 * 1000) /* a whole DATA or BDAT sequence */
-#define SMTP_HEADER_MAX      (256 * 1024)     /* header section examined at delivery */
+#define SMTP_CMD_LINE_MAX      4096  /* 512 plus room for extension parameters */
+#define SMTP_AUTH_LINE_MAX     12288 /* RFC 4954 4 */
+#define SMTP_RCPT_MAX          1000  /* recipients per transaction; LIMITS RCPTMAX */
+#define SMTP_BAD_CMDS_MAX      10    /* errors before the session is closed */
+#define SMTP_AUTH_FAILS_MAX    5     /* failed AUTH attempts before the session is closed */
+#define SMTP_UNKNOWN_RCPTS_MAX 10    /* unknown recipients, none delivered: closed at next MAIL */
+#define SMTP_CMD_TIMEOUT_MS    (5 * 60 * 1000)  /* RFC 5321 4.5.3.2.7 */
+#define SMTP_DATA_TIMEOUT_MS   (3 * 60 * 1000)  /* per read during DATA, 4.5.3.2.6 */
+#define SMTP_TXN_TIMEOUT_MS    (30 * 60 * 1000) /* a whole DATA or BDAT sequence */
+#define SMTP_HEADER_MAX        (256 * 1024)     /* header section examined at delivery */
 /* RFC 4865: the longest hold the server accepts for FUTURERELEASE. */
 #define SMTP_FUTURE_RELEASE_MAX (30 * 24 * 3600)
 

@@ -242,6 +242,16 @@ void smtp_cmd_mail(struct session *s, struct str args)
 {
 	if (!session_need_mail_ok(s))
 		return;
+	if (s->tx_bad > SMTP_UNKNOWN_RCPTS_MAX && s->tx_good == 0) {
+		/* Guessing addresses (as mox): many unknown recipients, nothing delivered. */
+		log_info(&s->lg, "closing session: too many unknown recipients",
+			 LU("unknown", s->tx_bad));
+		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_ADDR_OTHER,
+			      "too many failures, closing connection");
+		session_flush(s);
+		s->end = END_IO;
+		return;
+	}
 	if (s->have_mail) {
 		/* RFC 5321 4.1.4. */
 		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
