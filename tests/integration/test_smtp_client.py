@@ -233,6 +233,21 @@ def test_sendmail_t_and_fullname(tmp_path):
     assert b"TLS-Required: No\r\n\r\nbody" in msg
 
 
+def test_invoked_as_sendmail(tmp_path):
+    # Installed as /usr/sbin/sendmail, every argument is a sendmail flag ("-oi" is not a tern flag).
+    fake = FakeServer(mechs="PLAIN")
+    conf = submitconf(tmp_path, fake.port)
+    link = tmp_path / "sendmail"
+    os.symlink(TERN_BIN, str(link))
+    env = {"TERNSUBMITCONF": conf, "HOME": str(tmp_path)}
+    p = subprocess.run([str(link), "-oi", "-t"], input=b"To: ops@test.example\nSubject: s\n\nbody\n",
+                       capture_output=True, env=tern_env(env), timeout=60)
+    fake.close()
+    assert p.returncode == 0, p.stderr
+    assert fake.envelopes[0][1] == ["<ops@test.example>"]
+    assert fake.messages[0].endswith(b"\r\n\r\nbody\r\n")
+
+
 def test_sendmail_usage_errors(tmp_path):
     conf = submitconf(tmp_path, 1)
     p = sendmail(conf, [], b"x", str(tmp_path))
