@@ -70,6 +70,8 @@ extern const struct command cmd_config_alias[];
 extern const size_t cmd_config_alias_count;
 extern const struct command cmd_message[];
 extern const size_t cmd_message_count;
+extern const struct command cmd_smtp[];
+extern const size_t cmd_smtp_count;
 extern const struct command cmd_store_admin[];
 extern const size_t cmd_store_admin_count;
 extern const struct command cmd_import[];
@@ -78,6 +80,10 @@ extern const struct command cmd_export[];
 extern const size_t cmd_export_count;
 extern const struct command cmd_backup[];
 extern const size_t cmd_backup_count;
+extern const struct command cmd_auth[];
+extern const size_t cmd_auth_count;
+extern const struct command cmd_tlspubkey[];
+extern const size_t cmd_tlspubkey_count;
 
 #define CMD_DEFAULT_CONFIG "config/tern.conf"
 

@@ -8,18 +8,21 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[11];
+	static struct command_group groups[14];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
-	groups[1] = (struct command_group){cmd_config, cmd_config_count};
-	groups[2] = (struct command_group){cmd_config_account, cmd_config_account_count};
-	groups[3] = (struct command_group){cmd_config_domain, cmd_config_domain_count};
-	groups[4] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
-	groups[5] = (struct command_group){cmd_message, cmd_message_count};
-	groups[6] = (struct command_group){cmd_store_admin, cmd_store_admin_count};
-	groups[7] = (struct command_group){cmd_import, cmd_import_count};
-	groups[8] = (struct command_group){cmd_export, cmd_export_count};
-	groups[9] = (struct command_group){cmd_backup, cmd_backup_count};
-	groups[10] = (struct command_group){cmd_core, cmd_core_count};
+	groups[1] = (struct command_group){cmd_auth, cmd_auth_count};
+	groups[2] = (struct command_group){cmd_config, cmd_config_count};
+	groups[3] = (struct command_group){cmd_config_account, cmd_config_account_count};
+	groups[4] = (struct command_group){cmd_config_domain, cmd_config_domain_count};
+	groups[5] = (struct command_group){cmd_config_alias, cmd_config_alias_count};
+	groups[6] = (struct command_group){cmd_tlspubkey, cmd_tlspubkey_count};
+	groups[7] = (struct command_group){cmd_message, cmd_message_count};
+	groups[8] = (struct command_group){cmd_store_admin, cmd_store_admin_count};
+	groups[9] = (struct command_group){cmd_import, cmd_import_count};
+	groups[10] = (struct command_group){cmd_export, cmd_export_count};
+	groups[11] = (struct command_group){cmd_backup, cmd_backup_count};
+	groups[12] = (struct command_group){cmd_smtp, cmd_smtp_count};
+	groups[13] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -27,8 +30,6 @@ const struct command_group *cmd_groups(size_t *ngroups)
 /* mox's commands that tern does not have yet, and the work that brings them. */
 static const struct planned_command planned[] = {
     {"quickstart", "quickstart (initial configuration and DNS records)"},
-    {"setaccountpassword", "authentication"},
-    {"setadminpassword", "authentication"},
     {"queue holdrules list", "the outgoing queue"},
     {"queue holdrules add", "the outgoing queue"},
     {"queue holdrules remove", "the outgoing queue"},
@@ -56,12 +57,6 @@ static const struct planned_command planned[] = {
     {"licenses", "release packaging"},
     {"config dnscheck", "DNS"},
     {"config dnsrecords", "DNS"},
-    {"config tlspubkey list", "TLS client certificate authentication"},
-    {"config tlspubkey get", "TLS client certificate authentication"},
-    {"config tlspubkey add", "TLS client certificate authentication"},
-    {"config tlspubkey rm", "TLS client certificate authentication"},
-    {"config tlspubkey gen", "TLS client certificate authentication"},
-    {"config describe-sendmail", "sendmail"},
     {"config printservice", "release packaging"},
     {"config ensureacmehostprivatekeys", "ACME"},
     {"config example", "configuration examples"},
@@ -88,8 +83,6 @@ static const struct planned_command planned[] = {
     {"mtasts lookup", "MTA-STS"},
     {"rdap domainage", "RDAP"},
     {"retrain", "junk filtering"},
-    {"sendmail", "sendmail"},
-    {"smtp dial", "the SMTP client"},
     {"spf check", "SPF"},
     {"spf lookup", "SPF"},
     {"spf parse", "SPF"},

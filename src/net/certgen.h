@@ -10,6 +10,16 @@
  *
  * certgen_key_pem makes a private key alone, as PKCS#8 PEM, for uses such as
  * DKIM signing keys.
+ *
+ * For TLS client certificate authentication, where the server looks only at
+ * the public key (mox's TLS public keys), certgen_client_cert makes a key and
+ * a minimal self-signed certificate: subject and issuer CN, a random serial,
+ * validity, nothing else. certgen_pkcs12 packs a PEM key and certificate
+ * into a PKCS#12 file, the format email clients import; it uses the
+ * long-supported PBE-SHA1-3DES encryption and SHA-1 MAC so older clients
+ * (macOS, Windows) can read it. certgen_raw_private_key gives the raw form
+ * of an Ed25519 key (its 32-byte seed). Key material passes through
+ * OpenSSL's secure memory and is wiped.
  */
 #ifndef TERN_NET_CERTGEN_H
 #define TERN_NET_CERTGEN_H
@@ -31,5 +41,18 @@ enum certgen_key {
 
 /* Appends a new private key of the kind to pem, in PKCS#8 PEM form. */
 bool certgen_key_pem(enum certgen_key kind, struct buf *pem, struct error *err);
+
+/* A new key (PKCS#8 PEM, appended to key_pem) and a minimal self-signed certificate for it
+ * (PEM, appended to cert_pem) with common name cn, valid from an hour ago for days days. */
+bool certgen_client_cert(enum certgen_key kind, const char *cn, int days, struct buf *key_pem,
+			 struct buf *cert_pem, struct error *err);
+
+/* Appends a PKCS#12 (DER) with the key and certificate, named name, protected by password
+ * ("" allowed). */
+bool certgen_pkcs12(const struct buf *key_pem, const struct buf *cert_pem, const char *name,
+		    const char *password, struct buf *der, struct error *err);
+
+/* The raw private key of an Ed25519 key in PEM: its 32-byte seed. */
+bool certgen_raw_private_key(const struct buf *key_pem, unsigned char out[32], struct error *err);
 
 #endif

@@ -79,14 +79,7 @@ static bool move_row(struct store_account *a, const struct store_message *m, int
 	sqlite3_bind_int64(st, 5, m->id);
 	if (!db_step_done(&a->wdb, st, err))
 		return false;
-	st = db_stmt(&a->wdb, "INSERT INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
-		     err);
-	if (!st)
-		return false;
-	sqlite3_bind_int64(st, 1, src);
-	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_int64(st, 3, (int64_t)modseq);
-	return db_step_done(&a->wdb, st, err);
+	return expunged_record(a, src, m->uid, modseq, err);
 }
 
 static void change_msg(struct store_change *c, struct store_change_msg *msgs,

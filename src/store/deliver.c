@@ -173,15 +173,11 @@ static bool resolve_targets(struct store_account *a, struct pending_delivery *p,
 	for (size_t i = 0; i < p->d->ntargets; i++) {
 		struct store_target *t = &p->d->targets[i];
 		struct mbrow mb;
-		bool found;
 		if (t->mailbox_id == 0) {
 			if (!mbrow_ensure(a, p->names[i], t->create, 0, true, &p->ar, cl, &mb, err))
 				return false;
-		} else if (!mbrow_by_id(&a->wdb, t->mailbox_id, &p->ar, &mb, &found, err)) {
+		} else if (!mbrow_get_by_id(&a->wdb, t->mailbox_id, &p->ar, &mb, err)) {
 			return false;
-		} else if (!found) {
-			return error_set(err, ERR_NOTFOUND, "no mailbox with id %lld",
-					 (long long)t->mailbox_id);
 		}
 		t->mailbox_id_out = mb.id;
 	}

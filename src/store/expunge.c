@@ -6,6 +6,19 @@
 
 #include <string.h>
 
+bool expunged_record(struct store_account *a, int64_t mailbox_id, uint32_t uid, uint64_t modseq,
+		     struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(
+	    &a->wdb, "INSERT INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)", err);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, (int64_t)modseq);
+	return db_step_done(&a->wdb, st, err);
+}
+
 static bool remove_row(struct store_account *a, const struct mbrow *mb,
 		       const struct store_message *m, uint64_t modseq, struct error *err)
 {
@@ -15,14 +28,7 @@ static bool remove_row(struct store_account *a, const struct mbrow *mb,
 	sqlite3_bind_int64(st, 1, m->id);
 	if (!db_step_done(&a->wdb, st, err))
 		return false;
-	st = db_stmt(&a->wdb, "INSERT INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
-		     err);
-	if (!st)
-		return false;
-	sqlite3_bind_int64(st, 1, mb->id);
-	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_int64(st, 3, (int64_t)modseq);
-	return db_step_done(&a->wdb, st, err);
+	return expunged_record(a, mb->id, m->uid, modseq, err);
 }
 
 bool expunge_messages(struct store_account *a, struct mbrow *mb, const struct store_message *msgs,
@@ -83,12 +89,8 @@ static bool do_expunge(struct store_account *a, void *arg, struct change_list *c
 {
 	struct expunge_op *op = arg;
 	struct mbrow mb;
-	bool found;
-	if (!mbrow_by_id(&a->wdb, op->mailbox_id, op->ar, &mb, &found, err))
+	if (!mbrow_get_by_id(&a->wdb, op->mailbox_id, op->ar, &mb, err))
 		return false;
-	if (!found)
-		return error_set(err, ERR_NOTFOUND, "no mailbox with id %lld",
-				 (long long)op->mailbox_id);
 	struct store_message *msgs;
 	size_t n;
 	if (!msgrow_list(&a->wdb, mb.id, op->uids, 0, 0, op->ar, &msgs, &n, err))

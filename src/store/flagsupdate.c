@@ -95,12 +95,8 @@ static bool do_flags(struct store_account *a, void *arg, struct change_list *cl,
 	struct flags_op *op = arg;
 	struct store_flags_result *out = op->out;
 	struct mbrow mb;
-	bool found;
-	if (!mbrow_by_id(&a->wdb, op->mailbox_id, op->ar, &mb, &found, err))
+	if (!mbrow_get_by_id(&a->wdb, op->mailbox_id, op->ar, &mb, err))
 		return false;
-	if (!found)
-		return error_set(err, ERR_NOTFOUND, "no mailbox with id %lld",
-				 (long long)op->mailbox_id);
 	struct store_message *msgs;
 	size_t n;
 	if (!msgrow_list(&a->wdb, mb.id, op->uids, 0, 0, op->ar, &msgs, &n, err))

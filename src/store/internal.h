@@ -122,6 +122,13 @@ bool mbrow_by_id(struct db *db, int64_t id, struct arena *ar, struct mbrow *out,
 		 struct error *err);
 bool mbrow_by_name(struct db *db, const char *name, struct arena *ar, struct mbrow *out,
 		   bool *found, struct error *err);
+/* Whether name is in the subscriptions (which need not exist as mailboxes). */
+bool mbrow_subscribed(struct db *db, const char *name, bool *yes, struct error *err);
+/* As mbrow_by_id and mbrow_by_name, but a missing mailbox is an ERR_NOTFOUND error. */
+bool mbrow_get_by_id(struct db *db, int64_t id, struct arena *ar, struct mbrow *out,
+		     struct error *err);
+bool mbrow_get_by_name(struct db *db, const char *name, struct arena *ar, struct mbrow *out,
+		       struct error *err);
 /* Writes uidnext, highestmodseq, counts, keywords, specialuse, name and modseq back. */
 bool mbrow_save(struct db *db, const struct mbrow *mb, struct error *err);
 /* Inserts a new mailbox (uidvalidity from the account counter); sets mb->id. */
@@ -167,6 +174,9 @@ struct uid_span {
 /* Sorted, merged copy of the ranges (NULL: everything), so each message is visited once. */
 struct uid_span *uidset_spans(const struct store_uid_set *uids, struct arena *ar, size_t *n);
 bool uidset_contains(const struct store_uid_set *uids, uint32_t uid);
+/* Binds ?1 mailbox id, ?2..?3 the span and ?4 the CHANGEDSINCE modseq of a span query. */
+void uid_span_bind(sqlite3_stmt *st, int64_t mailbox_id, struct uid_span span,
+		   uint64_t changedsince);
 
 /*
  * Lists the messages of the mailbox in uids (NULL: all) with MODSEQ >
@@ -187,6 +197,9 @@ bool store_move_all_internal(struct store_account *a, const struct mbrow *src,
  */
 bool expunge_messages(struct store_account *a, struct mbrow *mb, const struct store_message *msgs,
 		      size_t n, struct change_list *cl, uint64_t *modseq, struct error *err);
+/* Records that uid left mailbox_id at modseq, for QRESYNC's VANISHED (RFC 7162 3.2.10). */
+bool expunged_record(struct store_account *a, int64_t mailbox_id, uint32_t uid, uint64_t modseq,
+		     struct error *err);
 
 /* --- message files (files.c) --- */
 

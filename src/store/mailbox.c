@@ -164,11 +164,9 @@ static bool do_rename(struct store_account *a, void *arg, struct change_list *cl
 {
 	struct mb_op *op = arg;
 	struct mbrow mb;
-	bool found;
-	if (!mbrow_by_name(&a->wdb, op->name, &op->ar, &mb, &found, err))
+	if (!mbrow_get_by_name(&a->wdb, op->name, &op->ar, &mb, err))
 		return false;
-	if (!found)
-		return error_set(err, ERR_NOTFOUND, "no mailbox %s", op->name);
+	bool found;
 	if (!name_taken(&a->wdb, op->to, &op->ar, &found, err))
 		return false;
 	if (found)
@@ -307,11 +305,8 @@ static bool do_delete(struct store_account *a, void *arg, struct change_list *cl
 {
 	struct mb_op *op = arg;
 	struct mbrow mb;
-	bool found;
-	if (!mbrow_by_name(&a->wdb, op->name, &op->ar, &mb, &found, err))
+	if (!mbrow_get_by_name(&a->wdb, op->name, &op->ar, &mb, err))
 		return false;
-	if (!found)
-		return error_set(err, ERR_NOTFOUND, "no mailbox %s", op->name);
 	bool children;
 	if (!has_children(&a->wdb, op->name, &children, err))
 		return false;
@@ -369,11 +364,8 @@ static bool do_specialuse(struct store_account *a, void *arg, struct change_list
 {
 	struct mb_op *op = arg;
 	struct mbrow mb;
-	bool found;
-	if (!mbrow_by_name(&a->wdb, op->name, &op->ar, &mb, &found, err))
+	if (!mbrow_get_by_name(&a->wdb, op->name, &op->ar, &mb, err))
 		return false;
-	if (!found)
-		return error_set(err, ERR_NOTFOUND, "no mailbox %s", op->name);
 	uint64_t modseq;
 	if (!acct_next_modseq(a, &modseq, err))
 		return false;

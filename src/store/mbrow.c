@@ -62,6 +62,24 @@ bool mbrow_by_name(struct db *db, const char *name, struct arena *ar, struct mbr
 	return mbrow_one(db, st, ar, out, found, err);
 }
 
+bool mbrow_get_by_id(struct db *db, int64_t id, struct arena *ar, struct mbrow *out,
+		     struct error *err)
+{
+	bool found;
+	if (!mbrow_by_id(db, id, ar, out, &found, err))
+		return false;
+	return found || error_set(err, ERR_NOTFOUND, "no mailbox with id %lld", (long long)id);
+}
+
+bool mbrow_get_by_name(struct db *db, const char *name, struct arena *ar, struct mbrow *out,
+		       struct error *err)
+{
+	bool found;
+	if (!mbrow_by_name(db, name, ar, out, &found, err))
+		return false;
+	return found || error_set(err, ERR_NOTFOUND, "no mailbox %s", name);
+}
+
 bool mbrow_save(struct db *db, const struct mbrow *mb, struct error *err)
 {
 	sqlite3_stmt *st =
@@ -228,7 +246,7 @@ static bool subscription_insert(struct db *db, const char *name, struct error *e
 	return db_step_done(db, st, err);
 }
 
-static bool is_subscribed(struct db *db, const char *name, bool *yes, struct error *err)
+bool mbrow_subscribed(struct db *db, const char *name, bool *yes, struct error *err)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM subscriptions WHERE name = ?", err);
 	if (!st)
@@ -257,7 +275,7 @@ static bool create_one(struct store_account *a, const char *name, uint32_t speci
 	if (subscribe && !subscription_insert(&a->wdb, name, err))
 		return false;
 	bool subscribed = subscribe;
-	if (!subscribe && !is_subscribed(&a->wdb, name, &subscribed, err))
+	if (!subscribe && !mbrow_subscribed(&a->wdb, name, &subscribed, err))
 		return false;
 	struct store_change *c = changes_add(cl, STORE_CHANGE_MAILBOX_ADD, modseq, out->id);
 	c->name = arena_strdup(store_change_arena(c), name);

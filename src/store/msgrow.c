@@ -93,6 +93,15 @@ bool uidset_contains(const struct store_uid_set *uids, uint32_t uid)
 	return false;
 }
 
+void uid_span_bind(sqlite3_stmt *st, int64_t mailbox_id, struct uid_span span,
+		   uint64_t changedsince)
+{
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, span.first);
+	sqlite3_bind_int64(st, 3, span.last);
+	sqlite3_bind_int64(st, 4, (int64_t)changedsince);
+}
+
 static int cmp_span(const void *a, const void *b)
 {
 	const struct uid_span *x = a, *y = b;
@@ -151,10 +160,7 @@ static bool list_span(struct db *db, int64_t mailbox_id, struct uid_span span,
 			     err);
 	if (!st)
 		return false;
-	sqlite3_bind_int64(st, 1, mailbox_id);
-	sqlite3_bind_int64(st, 2, span.first);
-	sqlite3_bind_int64(st, 3, span.last);
-	sqlite3_bind_int64(st, 4, (int64_t)changedsince);
+	uid_span_bind(st, mailbox_id, span, changedsince);
 	int rc;
 	while ((rc = db_step(db, st, err)) == 1) {
 		struct store_message m;

@@ -27,16 +27,6 @@ static void read_end(struct store_account *a, struct db *db)
 	store_reader_done(a, db); /* rolls the read transaction back */
 }
 
-static bool subscribed(struct db *db, const char *name, bool *yes, struct error *err)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM subscriptions WHERE name = ?", err);
-	if (!st)
-		return false;
-	db_bind_text(st, 1, name);
-	int64_t v;
-	return db_query_int(db, st, &v, yes, err);
-}
-
 bool store_mailboxes_list(struct store_account *a, struct arena *ar, struct store_mailbox **out,
 			  size_t *n, struct error *err)
 {
@@ -66,7 +56,7 @@ bool store_mailboxes_list(struct store_account *a, struct arena *ar, struct stor
 			ok = mbrow_by_id(db, ids[i], ar, &mb, &found, err);
 			if (ok && found) {
 				mbrow_to_public(&mb, ar, &(*out)[*n]);
-				ok = subscribed(db, mb.name, &(*out)[*n].subscribed, err);
+				ok = mbrow_subscribed(db, mb.name, &(*out)[*n].subscribed, err);
 				(*n)++;
 			}
 		}
@@ -85,15 +75,11 @@ static bool mailbox_get(struct store_account *a, const char *name, int64_t id, s
 	if (!read_begin(a, &db, err))
 		return false;
 	struct mbrow mb;
-	bool found = false;
-	bool ok = name ? mbrow_by_name(db, name, ar, &mb, &found, err)
-		       : mbrow_by_id(db, id, ar, &mb, &found, err);
-	if (ok && !found)
-		ok = name ? error_set(err, ERR_NOTFOUND, "no mailbox %s", name)
-			  : error_set(err, ERR_NOTFOUND, "no mailbox with id %lld", (long long)id);
+	bool ok = name ? mbrow_get_by_name(db, name, ar, &mb, err)
+		       : mbrow_get_by_id(db, id, ar, &mb, err);
 	if (ok) {
 		mbrow_to_public(&mb, ar, out);
-		ok = subscribed(db, mb.name, &out->subscribed, err);
+		ok = mbrow_subscribed(db, mb.name, &out->subscribed, err);
 	}
 	read_end(a, db);
 	return ok;
@@ -181,10 +167,7 @@ static bool flags_span(struct db *db, int64_t mailbox_id, struct uid_span span,
 		    err);
 	if (!st)
 		return false;
-	sqlite3_bind_int64(st, 1, mailbox_id);
-	sqlite3_bind_int64(st, 2, span.first);
-	sqlite3_bind_int64(st, 3, span.last);
-	sqlite3_bind_int64(st, 4, (int64_t)changedsince);
+	uid_span_bind(st, mailbox_id, span, changedsince);
 	int rc;
 	while ((rc = db_step(db, st, err)) == 1) {
 		if (*n == *cap) {

@@ -52,10 +52,11 @@ static bool read_row(struct db *db, sqlite3_stmt *st, struct arena *ar, struct t
 static bool by_message_id(struct db *db, int64_t self, const char *msgid, struct arena *ar,
 			  struct thread_row *r, bool *found, struct error *err)
 {
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
-				   "id != ? AND thread_id != 0 ORDER BY id LIMIT 1",
-				   err);
+	sqlite3_stmt *st =
+	    db_stmt(db,
+		    "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
+		    "message_id != '' AND id != ? AND thread_id != 0 ORDER BY id LIMIT 1",
+		    err);
 	if (!st)
 		return false;
 	db_bind_text(st, 1, msgid);
@@ -66,11 +67,12 @@ static bool by_message_id(struct db *db, int64_t self, const char *msgid, struct
 static bool by_reference(struct db *db, int64_t self, const char *msgid, const char *subject,
 			 struct arena *ar, struct thread_row *r, bool *found, struct error *err)
 {
-	sqlite3_stmt *st = db_stmt(db,
-				   "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
-				   "subject_base = ? AND id != ? AND thread_id != 0 ORDER BY id "
-				   "LIMIT 1",
-				   err);
+	sqlite3_stmt *st =
+	    db_stmt(db,
+		    "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
+		    "message_id != '' AND subject_base = ? AND id != ? AND thread_id != 0 "
+		    "ORDER BY id LIMIT 1",
+		    err);
 	if (!st)
 		return false;
 	db_bind_text(st, 1, msgid);
@@ -83,12 +85,12 @@ static bool by_subject(struct db *db, int64_t self, const char *subject, int64_t
 		       int64_t received, struct arena *ar, struct thread_row *r, bool *found,
 		       struct error *err)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db,
-		    "SELECT " THREAD_COLS " FROM messages WHERE subject_base = ? AND "
-		    "mailbox_orig_id = ? AND received > ? AND received < ? AND "
-		    "id != ? AND thread_id != 0 ORDER BY received DESC LIMIT 1",
-		    err);
+	sqlite3_stmt *st = db_stmt(
+	    db,
+	    "SELECT " THREAD_COLS " FROM messages WHERE subject_base = ? AND "
+	    "subject_base != '' AND mailbox_orig_id = ? AND received > ? AND received < ? AND "
+	    "id != ? AND thread_id != 0 ORDER BY received DESC LIMIT 1",
+	    err);
 	if (!st)
 		return false;
 	db_bind_text(st, 1, subject);
