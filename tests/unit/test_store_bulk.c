@@ -42,6 +42,9 @@ Test(bulk, deliver_many_in_order)
 	bool dm[STORE_COMMIT_BATCH_MAX + 1];
 	cr_assert_not(store_deliver_many(t.a, many, STORE_COMMIT_BATCH_MAX + 1, dm, &err));
 	cr_assert_eq(err.kind, ERR_INVALID);
+	/* An empty batch delivers nothing and succeeds. */
+	cr_assert(store_deliver_many(t.a, many, 0, dm, &err), "%s", err.msg);
+	cr_assert_eq(tmailbox(&t, "Inbox").counts.total, 4);
 	tstore_close(&t);
 }
 
