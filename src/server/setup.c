@@ -6,6 +6,7 @@
 #include "net/limits.h"
 #include "net/listener.h"
 #include "net/shutdown.h"
+#include "queue/hold.h"
 #include "smtp/backend.h"
 #include "smtp/service.h"
 
@@ -99,6 +100,7 @@ struct server_setup {
 	size_t nlisteners;
 	struct logger lg;
 	struct smtp_backend *smtp_backend; /* delivery and auth for the SMTP services */
+	struct queue_hold *hold;           /* FUTURERELEASE messages, delivered by the backend */
 };
 
 static bool service_enabled(const struct service_def *d, const struct cfg_listener *l, int *port)
@@ -180,6 +182,20 @@ bool setup_prepare_datadir(struct server_setup *s, struct error *err)
 	return fix_ownership(cs->datadir, &s->user, err);
 }
 
+/*
+ * The SMTP backend, and the hold for FUTURERELEASE messages that delivers
+ * through it (its thread starts with the listeners, after the privilege drop).
+ */
+static void make_smtp_backend(struct server_setup *s)
+{
+	s->smtp_backend = smtp_backend_new(s->config);
+	const struct config_static *cs = config_static(s->config);
+	struct queue_hold_config hc = {cs->datadir, cs->s->hostname_domain.ascii,
+				       smtp_backend_delivery(s->smtp_backend)};
+	s->hold = queue_hold_new(&hc);
+	smtp_backend_set_hold(s->smtp_backend, queue_hold_ops(s->hold));
+}
+
 /* Protocol configuration a service's serve function gets as ctx->proto. */
 static void *prepare_protocol(struct server_setup *s, struct listener_state *ls, size_t i)
 {
@@ -187,7 +203,7 @@ static void *prepare_protocol(struct server_setup *s, struct listener_state *ls,
 	for (size_t k = 0; k < ARRAY_LEN(smtp_names); k++)
 		if (strcmp(services[i].name, smtp_names[k]) == 0) {
 			if (!s->smtp_backend)
-				s->smtp_backend = smtp_backend_new(s->config);
+				make_smtp_backend(s);
 			return smtp_service_config(ls->name, ls->cfg, (enum smtp_service)k, ls->tls,
 						   s->config, s->smtp_backend, localserve_mode);
 		}
@@ -250,6 +266,8 @@ bool setup_bind(struct server_setup *s, struct error *err)
 
 bool setup_start(struct server_setup *s, struct error *err)
 {
+	if (s->hold && !queue_hold_start(s->hold, err))
+		return error_prefix(err, "queue for held messages");
 	for (size_t l = 0; l < s->nlisteners; l++) {
 		struct listener_state *ls = &s->listeners[l];
 		for (size_t i = 0; i < ARRAY_LEN(services); i++) {
@@ -267,9 +285,11 @@ bool setup_start(struct server_setup *s, struct error *err)
 
 int setup_shutdown(struct server_setup *s, int grace_ms)
 {
-	(void)s;
 	net_shutdown_begin();
-	return (int)net_shutdown_wait(grace_ms);
+	int left = (int)net_shutdown_wait(grace_ms);
+	if (s->hold)
+		queue_hold_stop(s->hold);
+	return left;
 }
 
 bool setup_reload(struct server_setup *s, bool force, struct error *err)
@@ -309,6 +329,7 @@ void setup_free(struct server_setup *s)
 		tls_ctx_unref(ls->tls);
 	}
 	free(s->listeners);
+	queue_hold_free(s->hold); /* delivers through the backend: first */
 	smtp_backend_free(s->smtp_backend);
 	if (s->limits)
 		limits_unref(s->limits);

@@ -40,3 +40,13 @@ struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b)
 {
 	return b->sendlimits;
 }
+
+void smtp_backend_set_hold(struct smtp_backend *b, const struct smtp_hold_ops *hold)
+{
+	b->hold = hold;
+}
+
+const struct smtp_hold_ops *smtp_backend_hold(struct smtp_backend *b)
+{
+	return b->hold;
+}

@@ -40,5 +40,12 @@ const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b);
 const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b);
 /* The per-account submission limits (smtp/sendlimit.h), shared by all services. */
 struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
+/*
+ * Where submission hands FUTURERELEASE messages (queue/hold.h); set before
+ * the SMTP services are configured, kept by the caller for the backend's
+ * life. Without it FUTURERELEASE is not offered.
+ */
+void smtp_backend_set_hold(struct smtp_backend *b, const struct smtp_hold_ops *hold);
+const struct smtp_hold_ops *smtp_backend_hold(struct smtp_backend *b);
 
 #endif

@@ -29,6 +29,7 @@ struct smtp_backend {
 	bool auth_tried;
 	struct auth_service *auth;
 	struct smtp_sendlimits *sendlimits;
+	const struct smtp_hold_ops *hold; /* FUTURERELEASE, set by the server; not owned */
 };
 
 void backend_store_init(struct smtp_backend *b);

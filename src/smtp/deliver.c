@@ -272,8 +272,13 @@ static int64_t account_quota(struct session *s, const char *account)
 	return q > 0 ? q : 0;
 }
 
-static void deliver_one(struct session *s, struct message *m, const struct target *t,
-			struct outcome *o)
+/*
+ * What one target's delivery will be: the mailbox (rulesets, analysis) and the
+ * header lines to put before the message. false when analysis refused the
+ * message for this target (recorded in o).
+ */
+static bool prepare_target(struct session *s, struct message *m, const struct target *t,
+			   struct outcome *o, const char **mailbox_out, struct buf *prefix)
 {
 	const char *mailbox = t->mailbox;
 	const struct cfg_ruleset *rs = NULL;
@@ -301,15 +306,25 @@ static void deliver_one(struct session *s, struct message *m, const struct targe
 		o->se = an.se;
 		str_copy(o->text, sizeof o->text, an.text);
 		buf_free(&an.headers);
+		return false;
+	}
+	*mailbox_out = an.mailbox ? an.mailbox : mailbox;
+	trace_headers(s, t, prefix);
+	buf_append(prefix, an.headers.data, an.headers.len);
+	buf_append(prefix, m->added.data, m->added.len);
+	buf_free(&an.headers);
+	return true;
+}
+
+static void deliver_one(struct session *s, struct message *m, const struct target *t,
+			struct outcome *o)
+{
+	const char *mailbox;
+	struct buf prefix = BUF_INIT;
+	if (!prepare_target(s, m, t, o, &mailbox, &prefix)) {
+		buf_free(&prefix);
 		return;
 	}
-	if (an.mailbox)
-		mailbox = an.mailbox;
-	struct buf prefix = BUF_INIT;
-	trace_headers(s, t, &prefix);
-	buf_append(&prefix, an.headers.data, an.headers.len);
-	buf_append(&prefix, m->added.data, m->added.len);
-	buf_free(&an.headers);
 	struct smtp_delivery d = {
 	    .account = t->account,
 	    .quota = account_quota(s, t->account),
@@ -383,6 +398,57 @@ static void reply_outcome(struct session *s, const struct outcome *o, size_t nta
 	}
 }
 
+/*
+ * RFC 4865: a message submitted with HOLDFOR/HOLDUNTIL is prepared for each
+ * target as for an immediate delivery and handed to the hold seam, which
+ * delivers it at the release time. One reply for the whole transaction.
+ */
+static void hold_message(struct session *s, struct message *m, const struct target *t, size_t n)
+{
+	struct smtp_held_rcpt *hr = arena_array(&s->txn_arena, n ? n : 1, sizeof *hr);
+	struct buf *prefixes = xcalloc(n ? n : 1, sizeof *prefixes);
+	struct outcome o = {0};
+	size_t nheld = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *mailbox;
+		buf_init(&prefixes[i]);
+		if (!prepare_target(s, m, &t[i], &o, &mailbox, &prefixes[i]))
+			continue;
+		hr[nheld++] = (struct smtp_held_rcpt){
+		    t[i].account, account_quota(s, t[i].account), mailbox,
+		    t[i].address, buf_cstr(&prefixes[i]),         prefixes[i].len};
+	}
+	struct smtp_held h = {s->hold_until,
+			      s->hold_request,
+			      s->login.account,
+			      s->mail_from_text ? s->mail_from_text : "",
+			      hr,
+			      nheld,
+			      m->fd,
+			      m->size,
+			      &s->lg};
+	struct error err = {0};
+	char release[40];
+	time_format_rfc3339((time_t)s->hold_until, release, sizeof release);
+	if (nheld == 0) {
+		reply_outcome(s, &o, n);
+	} else if (s->cfg->hold->hold(s->cfg->hold->arg, &h, &err)) {
+		s->tx_good++;
+		log_info(&s->lg, "message held for future release", LS("release", release),
+			 LU("rcpts", nheld), LU("size", m->size));
+		session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER,
+			      "message held for release at %s, id %llx.%llx", release,
+			      (unsigned long long)conn_cid(s->c), (unsigned long long)s->ntxn);
+	} else {
+		log_error(&s->lg, "cannot hold message", LE(&err));
+		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
+			      "cannot keep message for future release now, try again later");
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_free(&prefixes[i]);
+	free(prefixes);
+}
+
 /* MaxOutgoingMessagesPerDay and MaxFirstTimeRecipientsPerDay (as mox). false with a reply. */
 static bool within_send_limits(struct session *s)
 {
@@ -443,10 +509,14 @@ void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8
 	} else {
 		struct target *t;
 		size_t n = expand_targets(s, m, &t);
-		struct outcome o = {0};
-		for (size_t i = 0; i < n; i++)
-			deliver_one(s, m, &t[i], &o);
-		reply_outcome(s, &o, n);
+		if (s->hold_until) {
+			hold_message(s, m, t, n);
+		} else {
+			struct outcome o = {0};
+			for (size_t i = 0; i < n; i++)
+				deliver_one(s, m, &t[i], &o);
+			reply_outcome(s, &o, n);
+		}
 	}
 	buf_free(&m->added);
 	arena_free(&m->arena);

@@ -49,6 +49,39 @@ struct smtp_delivery_ops {
 	void *arg;
 };
 
+/* One recipient of a held message: what its delivery will be (see struct smtp_delivery). */
+struct smtp_held_rcpt {
+	const char *account;
+	int64_t quota;
+	const char *mailbox;
+	const char *rcpt;
+	const char *prefix; /* trace and analysis header lines, CRLF-terminated */
+	size_t prefix_len;
+};
+
+/* A message submitted with FUTURERELEASE (RFC 4865), to deliver at release. */
+struct smtp_held {
+	int64_t release;            /* unix seconds */
+	const char *request;        /* "for;SECONDS" or "until;RFC3339", as the client asked */
+	const char *sender_account; /* the authenticated account: failures are reported to it */
+	const char *mailfrom;       /* the reverse-path, "" for none */
+	const struct smtp_held_rcpt *rcpts;
+	size_t nrcpts;
+	int fd; /* the message as received (CRLF), read with pread from 0 */
+	uint64_t size;
+	const struct logger *lg;
+};
+
+struct smtp_hold_ops {
+	/*
+	 * Keeps the message until its release time, then delivers it as
+	 * smtp_delivery_ops would have. Returns only once the message is
+	 * durable (the 250 reply follows); false is a temporary failure (451).
+	 */
+	bool (*hold)(void *arg, const struct smtp_held *h, struct error *err);
+	void *arg;
+};
+
 /* Who authenticated. */
 struct smtp_login {
 	char account[SMTP_ACCOUNT_NAME_MAX];

@@ -5,6 +5,7 @@
 #include "smtp/session.h"
 
 #include "base/mem.h"
+#include "base/timeutil.h"
 #include "smtp/codes.h"
 #include "smtp/reply.h"
 
@@ -112,6 +113,7 @@ void session_reset_txn(struct session *s)
 	s->body_8bitmime = false;
 	s->requiretls = false;
 	s->hold_until = 0;
+	s->hold_request[0] = '\0';
 	s->rcpts = NULL;
 	s->nrcpts = s->caprcpts = 0;
 	s->rcpt_refused = 0;
@@ -170,8 +172,12 @@ static void ehlo_reply(struct session *s)
 	}
 	if (s->tls && s->cfg->requiretls)
 		buf_puts(b, "250-REQUIRETLS\r\n");
-	if (s->cfg->submission && s->cfg->future_release)
-		buf_printf(b, "250-FUTURERELEASE %d\r\n", SMTP_FUTURE_RELEASE_MAX);
+	if (s->cfg->submission && s->cfg->hold) {
+		/* RFC 4865 3: the longest interval and the latest release time. */
+		char latest[40];
+		time_format_rfc3339(time(NULL) + SMTP_FUTURE_RELEASE_MAX, latest, sizeof latest);
+		buf_printf(b, "250-FUTURERELEASE %d %s\r\n", SMTP_FUTURE_RELEASE_MAX, latest);
+	}
 	buf_printf(b, "250-LIMITS RCPTMAX=%d\r\n", SMTP_RCPT_MAX);
 	buf_puts(b, "250-CHUNKING\r\n250-SMTPUTF8\r\n250 HELP\r\n");
 	session_reply_raw(s, buf_cstr(b));

@@ -42,8 +42,8 @@
 #define SMTP_DATA_TIMEOUT_MS   (3 * 60 * 1000)  /* per read during DATA, 4.5.3.2.6 */
 #define SMTP_TXN_TIMEOUT_MS    (30 * 60 * 1000) /* a whole DATA or BDAT sequence */
 #define SMTP_HEADER_MAX        (256 * 1024)     /* header section examined at delivery */
-/* RFC 4865: the longest hold the server accepts for FUTURERELEASE. */
-#define SMTP_FUTURE_RELEASE_MAX (30 * 24 * 3600)
+/* RFC 4865 3: the longest hold the server accepts for FUTURERELEASE (60 days, as mox). */
+#define SMTP_FUTURE_RELEASE_MAX (60 * 24 * 3600)
 
 struct smtp_server_config {
 	const char *listener;           /* for logs */
@@ -63,7 +63,8 @@ struct smtp_server_config {
 	const struct smtp_delivery_ops *delivery; /* NULL: no store in this build */
 	const struct smtp_sasl_ops *sasl;         /* NULL: no authentication in this build */
 	struct smtp_sendlimits *sendlimits;       /* submission limits per account; NULL: none */
-	bool future_release; /* offer FUTURERELEASE (needs the queue to hold messages) */
+	/* Holds FUTURERELEASE messages (offered on submission when set); NULL: not offered. */
+	const struct smtp_hold_ops *hold;
 	/* Timeouts in milliseconds; 0 takes the defaults above (tests shorten them). */
 	int cmd_timeout_ms;
 	int data_timeout_ms;

@@ -67,8 +67,7 @@ struct smtp_server_config *smtp_service_config(const char *listener_name,
 	sc->delivery = smtp_backend_delivery(backend);
 	sc->sasl = smtp_backend_sasl(backend);
 	sc->sendlimits = smtp_backend_sendlimits(backend);
-	/* FUTURERELEASE needs the outgoing queue to hold messages; not offered until it exists. */
-	sc->future_release = false;
+	sc->hold = smtp_backend_hold(backend);
 	if (localserve)
 		localserve_target(oc, cs->s, config);
 	return sc;

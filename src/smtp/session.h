@@ -75,6 +75,7 @@ struct session {
 	bool body_8bitmime;
 	bool requiretls;
 	int64_t hold_until;         /* FUTURERELEASE, unix seconds; 0: none */
+	char hold_request[80];      /* "for;SECONDS" or "until;TIME" as asked */
 	struct config_dynamic *dyn; /* snapshot for the transaction */
 	struct rcpt *rcpts;
 	size_t nrcpts, caprcpts;

@@ -10,6 +10,7 @@
 #include "smtp/codes.h"
 #include "smtp/localserve.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -58,49 +59,67 @@ static bool param_is(const struct smtp_param *p, const char *key)
 	return str_eqi_cstr(p->key, key);
 }
 
-/* HOLDFOR=seconds or HOLDUNTIL=RFC 3339 time (RFC 4865 3). */
+/* RFC 4865 3: future-release-integer is 1*9DIGIT; mox refuses 0 too. */
+static bool parse_hold_for(struct str v, uint64_t *secs)
+{
+	return smtp_parse_number(v, 9, secs) && *secs > 0;
+}
+
+/* HOLDFOR=seconds or HOLDUNTIL=RFC 3339 time (RFC 4865 3, with erratum 2040). */
 static bool mail_param_hold(struct session *s, const struct smtp_param *p)
 {
-	if (!s->cfg->submission || !s->cfg->future_release) {
+	if (!s->cfg->submission || !s->cfg->hold) {
 		session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
 			      "FUTURERELEASE not offered");
 		return false;
-	}
-	int64_t now = (int64_t)time(NULL), until = 0;
-	if (param_is(p, "HOLDFOR")) {
-		uint64_t secs;
-		if (!p->has_value || !smtp_parse_number(p->value, 10, &secs) ||
-		    secs > SMTP_FUTURE_RELEASE_MAX) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "HOLDFOR must be seconds, at most %d",
-				      SMTP_FUTURE_RELEASE_MAX);
-			return false;
-		}
-		until = now + (int64_t)secs;
-	} else {
-		char tmp[64];
-		time_t t;
-		if (!p->has_value || p->value.len >= sizeof tmp) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "bad HOLDUNTIL");
-			return false;
-		}
-		memcpy(tmp, p->value.p, p->value.len);
-		tmp[p->value.len] = '\0';
-		if (!time_parse_rfc3339(tmp, &t) || (int64_t)t - now > SMTP_FUTURE_RELEASE_MAX) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "HOLDUNTIL must be an RFC 3339 time within %d seconds",
-				      SMTP_FUTURE_RELEASE_MAX);
-			return false;
-		}
-		until = (int64_t)t;
 	}
 	if (s->hold_until) {
 		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
 			      "only one of HOLDFOR and HOLDUNTIL");
 		return false;
 	}
-	s->hold_until = until > now ? until : now;
+	char value[64];
+	if (!p->has_value || p->value.len >= sizeof value) {
+		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+			      "%s needs a value", param_is(p, "HOLDFOR") ? "HOLDFOR" : "HOLDUNTIL");
+		return false;
+	}
+	memcpy(value, p->value.p, p->value.len);
+	value[p->value.len] = '\0';
+	int64_t now = (int64_t)time(NULL), until;
+	if (param_is(p, "HOLDFOR")) {
+		uint64_t secs;
+		if (!parse_hold_for(p->value, &secs)) {
+			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+				      "HOLDFOR must be a number of seconds from 1");
+			return false;
+		}
+		until = now + (int64_t)secs;
+		snprintf(s->hold_request, sizeof s->hold_request, "for;%s", value);
+	} else {
+		time_t t;
+		if (!time_parse_rfc3339(value, &t)) {
+			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+				      "HOLDUNTIL must be an RFC 3339 date-time");
+			return false;
+		}
+		until = (int64_t)t;
+		if (until < now) {
+			session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
+				      "HOLDUNTIL is in the past");
+			return false;
+		}
+		snprintf(s->hold_request, sizeof s->hold_request, "until;%s", value);
+	}
+	/* RFC 4865 4: beyond what EHLO announced, the request is refused. */
+	if (until - now > SMTP_FUTURE_RELEASE_MAX) {
+		session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
+			      "release can be at most %d seconds in the future",
+			      SMTP_FUTURE_RELEASE_MAX);
+		s->hold_request[0] = '\0';
+		return false;
+	}
+	s->hold_until = until;
 	return true;
 }
 

@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -191,6 +193,12 @@ bool store_account_open(const struct store_account_options *o, struct store_acco
 	pthread_mutex_lock(&registry_mu);
 	for (struct store_account *a = registry; a; a = a->next) {
 		if (strcmp(a->key, key) == 0) {
+			if (a->remove_on_close) {
+				pthread_mutex_unlock(&registry_mu);
+				free(key);
+				return error_set(err, ERR_TEMPORARY, "account %s is being removed",
+						 o->name);
+			}
 			a->refs++;
 			pthread_mutex_unlock(&registry_mu);
 			free(key);
@@ -234,6 +242,8 @@ static void mark_clean(struct store_account *a)
 		log_error(&a->log, "marking account closed", LS("account", a->name), LE(&err));
 }
 
+static bool remove_tree(const char *dir, struct error *err);
+
 void store_account_close(struct store_account *a)
 {
 	if (!a)
@@ -249,12 +259,94 @@ void store_account_close(struct store_account *a)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&registry_mu);
 	/* The last reference: no subscriber (they hold references) and no operation is left. */
+	if (a->remove_on_close) {
+		/* Still under the registry lock: nobody opens the name while its files go. */
+		char *dir = xstrdup(a->dir);
+		struct logger lg = a->log;
+		account_free(a);
+		struct error err;
+		if (remove_tree(dir, &err))
+			log_info(&lg, "account data removed", LS("dir", dir));
+		else
+			log_error(&lg, "removing account data", LS("dir", dir), LE(&err));
+		free(dir);
+		pthread_mutex_unlock(&registry_mu);
+		return;
+	}
+	pthread_mutex_unlock(&registry_mu);
 	if (a->mark_clean_on_close)
 		mark_clean(a);
 	log_debug(&a->log, "account closed", LS("account", a->name));
 	account_free(a);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* Removes dir and everything below it, without following symbolic links. */
+static bool remove_tree(const char *dir, struct error *err)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT || error_errno(err, errno, "%s", dir);
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return error_errno(err, errno, "removing %s", dir);
+	char *parent = path_dirname(dir);
+	bool ok = fsync_dir(parent, err);
+	free(parent);
+	return ok;
+}
+
+/* Not open here: the process lock shows no other process has it, then the files go. */
+static bool remove_closed(const char *key, const char *name, struct error *err)
+{
+	struct stat st;
+	if (lstat(key, &st) < 0)
+		return errno == ENOENT || error_errno(err, errno, "%s", key);
+	char *path = path_join(key, "index.lock");
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	free(path);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? error_set(err, ERR_TEMPORARY,
+						    "account %s is in use by another process", name)
+					: error_errno(err, e, "lock account %s", name);
+	}
+	/* Removing the directory while holding its lock: a late opener finds it gone. */
+	bool ok = remove_tree(key, err);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+bool store_account_remove(const char *data_dir, const char *name, bool *deferred, struct error *err)
+{
+	*deferred = false;
+	if (!store_account_name_valid(name, err))
+		return false;
+	char *key = account_key(data_dir, name, err);
+	if (!key)
+		return false;
+	pthread_mutex_lock(&registry_mu);
+	struct store_account *open = NULL;
+	for (struct store_account *a = registry; a; a = a->next)
+		if (strcmp(a->key, key) == 0)
+			open = a;
+	bool ok = true;
+	if (open)
+		*deferred = open->remove_on_close = true;
+	else
+		ok = remove_closed(key, name, err);
+	pthread_mutex_unlock(&registry_mu);
+	free(key);
+	return ok;
 }
 
 const char *store_account_name(const struct store_account *a)

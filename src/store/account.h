@@ -67,6 +67,18 @@ bool store_account_open(const struct store_account_options *o, struct store_acco
 struct store_account *store_account_ref(struct store_account *a);
 void store_account_close(struct store_account *a);
 
+/*
+ * Removes the account's data directory (messages, index, everything), as
+ * "config account rm" does after taking the account out of domains.conf.
+ * When this process has the account open, the removal happens when the
+ * last reference is closed and opening it again fails with ERR_TEMPORARY
+ * until then; *deferred tells which. When another process has it open, fails
+ * with ERR_TEMPORARY (that process must do the removal). An account without
+ * data is not an error.
+ */
+bool store_account_remove(const char *data_dir, const char *name, bool *deferred,
+			  struct error *err);
+
 const char *store_account_name(const struct store_account *a);
 /* DATADIR/accounts/NAME */
 const char *store_account_dir(const struct store_account *a);

@@ -49,6 +49,7 @@ struct store_account {
 	char *dbpath;
 	int lockfd;
 	bool mark_clean_on_close; /* false when leftovers of a crash may remain */
+	bool remove_on_close;     /* store_account_remove: the data goes with the last reference */
 	struct logger log;
 
 	/* writes */

@@ -71,6 +71,27 @@ static bool test_deliver(void *arg, const struct smtp_delivery *d, struct error 
 	return ok || error_set(err, ERR_IO, "test store full");
 }
 
+/* FUTURERELEASE: each recipient is kept in mailbox "held <request>" with its prefix. */
+static bool test_hold(void *arg, const struct smtp_held *h, struct error *err)
+{
+	for (size_t i = 0; i < h->nrcpts; i++) {
+		char mailbox[96];
+		snprintf(mailbox, sizeof mailbox, "held %s", h->request);
+		struct smtp_delivery d = {h->rcpts[i].account,
+					  h->rcpts[i].quota,
+					  mailbox,
+					  h->rcpts[i].rcpt,
+					  h->rcpts[i].prefix,
+					  h->rcpts[i].prefix_len,
+					  h->fd,
+					  h->size,
+					  h->lg};
+		if (!test_deliver(arg, &d, err))
+			return false;
+	}
+	return true;
+}
+
 /* ---- SASL PLAIN for mjl@test.example / secret, EXTERNAL never ---- */
 
 struct plain_ex {
@@ -135,6 +156,7 @@ struct run {
 	struct config *config;
 	struct test_store store;
 	struct smtp_delivery_ops ops;
+	struct smtp_hold_ops hold;
 	struct smtp_server_config cfg;
 	int peer;
 	pthread_t server;
@@ -231,9 +253,10 @@ static void apply_option(struct run *r, const char *opt)
 		r->store.fail_quota = true;
 	else if (strcmp(opt, "sendlimits") == 0)
 		r->cfg.sendlimits = r->limits = smtp_sendlimits_new();
-	else if (strcmp(opt, "futurerelease") == 0)
-		r->cfg.future_release = true;
-	else if (strncmp(opt, "timeout ", 8) == 0)
+	else if (strcmp(opt, "futurerelease") == 0) {
+		r->hold = (struct smtp_hold_ops){test_hold, &r->store};
+		r->cfg.hold = &r->hold;
+	} else if (strncmp(opt, "timeout ", 8) == 0)
 		r->cfg.cmd_timeout_ms = r->cfg.data_timeout_ms = atoi(opt + 8);
 	else
 		cr_assert_fail("%s:%d: unknown option %s", r->file, r->lineno, opt);

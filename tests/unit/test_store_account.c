@@ -213,3 +213,95 @@ Test(store_account, initial_mailboxes_from_static_config)
 	cr_assert_eq(v[2].specialuse, 0);
 	arena_free(&ar);
 }
+
+static bool account_dir_exists(const char *data_dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/accounts/%s", data_dir, name);
+	return file_exists(path);
+}
+
+Test(store_account, remove_closed_account_takes_its_data)
+{
+	struct tstore t;
+	tstore_open(&t);
+	tdeliver(&t, "Inbox", "Subject: x\r\n\r\nx\r\n", 0);
+	store_account_close(t.a);
+	t.a = NULL;
+	bool deferred = true;
+	struct error err;
+	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
+	cr_assert_not(deferred);
+	cr_assert_not(account_dir_exists(t.dir, "mjl"));
+	/* Nothing to remove is fine; a bad name is not. */
+	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
+	cr_assert_not(store_account_remove(t.dir, "../mjl", &deferred, &err));
+	tstore_close(&t);
+}
+
+Test(store_account, remove_open_account_waits_for_the_last_reference)
+{
+	struct tstore t;
+	tstore_open(&t);
+	tdeliver(&t, "Inbox", "Subject: x\r\n\r\nx\r\n", 0);
+	bool deferred = false;
+	struct error err;
+	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
+	cr_assert(deferred);
+	cr_assert(account_dir_exists(t.dir, "mjl"));
+	struct store_account_options o = {.data_dir = t.dir, .name = "mjl"};
+	struct store_account *again = NULL;
+	cr_assert_not(store_account_open(&o, &again, &err));
+	cr_assert_eq(err.kind, ERR_TEMPORARY, "%s", err.msg);
+	store_account_close(t.a);
+	t.a = NULL;
+	cr_assert_not(account_dir_exists(t.dir, "mjl"));
+	/* The name can be used again: a new, empty account. */
+	t.a = topen_account(t.dir, "mjl");
+	struct store_account_info info;
+	cr_assert(store_account_info(t.a, &info, &err), "%s", err.msg);
+	cr_assert_eq(info.messages, 0);
+	tstore_close(&t);
+}
+
+Test(store_account, remove_refused_while_another_process_has_it)
+{
+	struct tstore t;
+	tstore_open(&t);
+	store_account_close(t.a);
+	t.a = NULL;
+	int ready[2], done[2];
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(done), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct store_account_options o = {.data_dir = t.dir, .name = "mjl"};
+		struct store_account *a;
+		struct error e;
+		bool ok = store_account_open(&o, &a, &e);
+		char c = ok ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(2);
+		_exit(ok ? 0 : 1);
+	}
+	char c;
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	cr_assert_eq(c, 'y');
+	bool deferred;
+	struct error err;
+	cr_assert_not(store_account_remove(t.dir, "mjl", &deferred, &err));
+	cr_assert_eq(err.kind, ERR_TEMPORARY, "%s", err.msg);
+	cr_assert(account_dir_exists(t.dir, "mjl"));
+	cr_assert_eq(write(done[1], "x", 1), 1);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
+	cr_assert_not(account_dir_exists(t.dir, "mjl"));
+	for (int i = 0; i < 2; i++) {
+		close(ready[i]);
+		close(done[i]);
+	}
+	tstore_close(&t);
+}
