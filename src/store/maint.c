@@ -187,8 +187,7 @@ static bool bump_fn(struct store_account *a, void *arg, struct change_list *cl, 
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		struct mbrow mb;
-		bool found;
-		if (!mbrow_by_id(&a->wdb, ids[i], &m->ar, &mb, &found, err) ||
+		if (!mbrow_get_by_id(&a->wdb, ids[i], &m->ar, &mb, err) ||
 		    !set_uidvalidity(a, &mb, m->out, err))
 			return false;
 	}
@@ -255,11 +254,10 @@ static bool renumber(struct db *db, int64_t mailbox_id, struct arena *ar, uint32
 static bool reassign_one(struct store_account *a, int64_t id, struct maint *m, struct error *err)
 {
 	struct mbrow mb;
-	bool found;
 	uint32_t n;
 	uint64_t modseq;
 	/* Negated first, so the new numbers never meet an old one (UNIQUE (mailbox_id, uid)). */
-	if (!mbrow_by_id(&a->wdb, id, &m->ar, &mb, &found, err) ||
+	if (!mbrow_get_by_id(&a->wdb, id, &m->ar, &mb, err) ||
 	    !exec_id(&a->wdb, "UPDATE messages SET uid = -uid WHERE mailbox_id = ?", id, err) ||
 	    !renumber(&a->wdb, id, &m->ar, &n, err) ||
 	    !exec_id(&a->wdb, "DELETE FROM expunged WHERE mailbox_id = ?", id, err) ||
