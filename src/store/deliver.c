@@ -406,8 +406,8 @@ static void *prepare_some(void *arg)
 static void prepare_parallel(struct store_account *a, struct pending_delivery *ps, size_t n)
 {
 	if (n == 0)
-		return; /* nothing to share out (w[0] would be unset) */
-	struct prepare_work w[STORE_PREPARE_THREADS];
+		return;
+	struct prepare_work w[STORE_PREPARE_THREADS] = {0}; /* an unused share does nothing */
 	pthread_t th[STORE_PREPARE_THREADS];
 	size_t nth = n < STORE_PREPARE_THREADS ? n : STORE_PREPARE_THREADS, started = 0;
 	for (size_t k = 0; k < nth; k++)
