@@ -10,9 +10,11 @@ libssl-dev libsqlite3-dev libunbound-dev libcurl4-openssl-dev libjansson-dev
 libexpat1-dev zlib1g-dev libsodium-dev libutf8proc-dev libidn2-dev"
 
 # Tests: unit test framework, integration test runner, real clients, lint/format,
-# Dovecot as the reference IMAP server (tests compare its BODYSTRUCTURE/ENVELOPE).
+# Dovecot as the reference IMAP server (tests compare its BODYSTRUCTURE/ENVELOPE),
+# the Perl modules swaks needs for STARTTLS and AUTH, Postfix as the peer MTA (tests run
+# private instances on loopback; the system instance is left unconfigured, see below).
 TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format
-dovecot-imapd"
+dovecot-imapd libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl postfix"
 
 # Runtime of tern itself (localserve) needs nothing beyond the shared libraries above.
 
@@ -34,6 +36,8 @@ else
 fi
 echo "scripts/deps.sh: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix without a configuration: its system instance must not start or listen.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 # Refresh the package lists once if they are missing or stale (a fresh machine has none).
 if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/tmp/tern-deps.log 2>&1; then
 	$SUDO apt-get update -q >>/tmp/tern-deps.log 2>&1 || true

@@ -9,8 +9,19 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cmd_overview_usage(void);
+
+/*
+ * Installed as /usr/sbin/sendmail (see "tern help sendmail"), tern is the
+ * sendmail command: every argument is a sendmail flag, none is tern's.
+ */
+static bool invoked_as_sendmail(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	return strcmp(base ? base + 1 : argv0, "sendmail") == 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -20,6 +31,13 @@ int main(int argc, char **argv)
 		env.config_path = getenv("MOXCONF");
 	if (!env.config_path || !env.config_path[0])
 		env.config_path = CMD_DEFAULT_CONFIG;
+
+	if (argc > 0 && invoked_as_sendmail(argv[0])) {
+		char *name[] = {"sendmail"};
+		int consumed;
+		const struct command *sendmail = cmd_find(1, name, &consumed);
+		return sendmail->run(&env, argc - 1, argv + 1);
+	}
 
 	struct flagset fs = {0};
 	flags_string(&fs, "config", &env.config_path,

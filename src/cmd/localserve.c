@@ -1,5 +1,6 @@
 #include "cmd/localserve.h"
 
+#include "auth/credentials.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/mem.h"
@@ -7,6 +8,8 @@
 #include "config/config.h"
 #include "net/certgen.h"
 #include "server/server.h"
+#include "server/setup.h"
+#include "store/account.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -100,6 +103,31 @@ static void dynamic_config(struct buf *b)
 		    "\t\t\t\tRareWords: 2\n");
 }
 
+/* The account's password, as mox localserve sets moxmoxmox for its account. */
+#define LOCALSERVE_ACCOUNT  "tern"
+#define LOCALSERVE_PASSWORD "ternterntern"
+
+static bool set_password(const struct config *c, struct error *err)
+{
+	const struct config_static *cs = config_static(c);
+	struct store_account_options o = {.data_dir = cs->datadir, .name = LOCALSERVE_ACCOUNT};
+	struct store_account *acc;
+	if (!store_account_open(&o, &acc, err))
+		return false;
+	struct auth_credentials cred;
+	struct buf blob = BUF_INIT;
+	bool ok = auth_credentials_derive(LOCALSERVE_PASSWORD, strlen(LOCALSERVE_PASSWORD), NULL,
+					  &cred, err);
+	if (ok) {
+		auth_credentials_serialize(&cred, &blob);
+		auth_credentials_wipe(&cred);
+		ok = store_account_credentials_set(acc, blob.data, blob.len, err);
+	}
+	buf_free(&blob);
+	store_account_close(acc);
+	return ok;
+}
+
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -137,7 +165,7 @@ bool localserve_init(const char *dir, const char *ip, struct error *err)
 	if (ok) {
 		char *conf = path_join(dir, "tern.conf");
 		struct config *c = config_load(conf, err);
-		ok = c != NULL;
+		ok = c != NULL && set_password(c, err);
 		config_free(c);
 		free(conf);
 	}
@@ -161,7 +189,7 @@ static void print_banner(const char *dir)
 {
 	printf(
 	    "tern localserve, serving from %s\n"
-	    "the account is tern with address tern@localhost\n"
+	    "the account is tern with address tern@localhost and password ternterntern\n"
 	    "ports are the usual ones plus %d; tls uses the self-signed certificate %s/"
 	    "localhost.crt\n"
 	    "\"tern -config %s/tern.conf config test\" lists what the configuration asks for that "
@@ -203,6 +231,7 @@ int cmd_localserve_run(const struct cmd_env *env, int argc, char **argv)
 	if (!initonly) {
 		print_banner(d);
 		char *conf = path_join(d, "tern.conf");
+		setup_set_localserve(true);
 		rc = server_main(conf);
 		free(conf);
 	}

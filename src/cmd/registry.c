@@ -8,7 +8,7 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[10];
+	static struct command_group groups[11];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_auth, cmd_auth_count};
 	groups[2] = (struct command_group){cmd_config, cmd_config_count};
@@ -18,7 +18,8 @@ const struct command_group *cmd_groups(size_t *ngroups)
 	groups[6] = (struct command_group){cmd_tlspubkey, cmd_tlspubkey_count};
 	groups[7] = (struct command_group){cmd_message, cmd_message_count};
 	groups[8] = (struct command_group){cmd_store_admin, cmd_store_admin_count};
-	groups[9] = (struct command_group){cmd_core, cmd_core_count};
+	groups[9] = (struct command_group){cmd_smtp, cmd_smtp_count};
+	groups[10] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -58,7 +59,6 @@ static const struct planned_command planned[] = {
     {"licenses", "release packaging"},
     {"config dnscheck", "DNS"},
     {"config dnsrecords", "DNS"},
-    {"config describe-sendmail", "sendmail"},
     {"config printservice", "release packaging"},
     {"config ensureacmehostprivatekeys", "ACME"},
     {"config example", "configuration examples"},
@@ -85,8 +85,6 @@ static const struct planned_command planned[] = {
     {"mtasts lookup", "MTA-STS"},
     {"rdap domainage", "RDAP"},
     {"retrain", "junk filtering"},
-    {"sendmail", "sendmail"},
-    {"smtp dial", "the SMTP client"},
     {"spf check", "SPF"},
     {"spf lookup", "SPF"},
     {"spf parse", "SPF"},

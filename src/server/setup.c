@@ -6,6 +6,8 @@
 #include "net/limits.h"
 #include "net/listener.h"
 #include "net/shutdown.h"
+#include "smtp/backend.h"
+#include "smtp/service.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -43,11 +45,25 @@ struct service_def {
 #define IMAP_BUSY "* BYE [UNAVAILABLE] too many connections, try again later\r\n"
 #define HTTP_BUSY NULL
 
+static bool localserve_mode;
+
+void setup_set_localserve(bool on)
+{
+	localserve_mode = on;
+}
+
+/* SMTP services: the protocol config is made at bind time (see prepare_protocol). */
+static void serve_smtp(struct conn *c, void *arg)
+{
+	const struct service_ctx *ctx = arg;
+	smtp_serve(c, ctx->proto);
+}
+
 /* The protocols fill in their serve functions as they land. */
 static const struct service_def services[] = {
-    SERVICE("SMTP", "smtp", SERVICE_PLAIN, smtp, NULL, SMTP_BUSY),
-    SERVICE("Submission", "submission", SERVICE_PLAIN, submission, NULL, SMTP_BUSY),
-    SERVICE("Submissions", "submissions", SERVICE_IMPLICIT, submissions, NULL, NULL),
+    SERVICE("SMTP", "smtp", SERVICE_PLAIN, smtp, serve_smtp, SMTP_BUSY),
+    SERVICE("Submission", "submission", SERVICE_PLAIN, submission, serve_smtp, SMTP_BUSY),
+    SERVICE("Submissions", "submissions", SERVICE_IMPLICIT, submissions, serve_smtp, NULL),
     SERVICE("IMAP", "imap", SERVICE_PLAIN, imap, NULL, IMAP_BUSY),
     SERVICE("IMAPS", "imaps", SERVICE_IMPLICIT, imaps, NULL, NULL),
     SERVICE("AccountHTTP", "http", SERVICE_PLAIN, account_http, NULL, HTTP_BUSY),
@@ -82,6 +98,7 @@ struct server_setup {
 	struct listener_state *listeners;
 	size_t nlisteners;
 	struct logger lg;
+	struct smtp_backend *smtp_backend; /* delivery and auth for the SMTP services */
 };
 
 static bool service_enabled(const struct service_def *d, const struct cfg_listener *l, int *port)
@@ -163,6 +180,26 @@ bool setup_prepare_datadir(struct server_setup *s, struct error *err)
 	return fix_ownership(cs->datadir, &s->user, err);
 }
 
+/* Protocol configuration a service's serve function gets as ctx->proto. */
+static void *prepare_protocol(struct server_setup *s, struct listener_state *ls, size_t i)
+{
+	static const char *const smtp_names[] = {"SMTP", "Submission", "Submissions"};
+	for (size_t k = 0; k < ARRAY_LEN(smtp_names); k++)
+		if (strcmp(services[i].name, smtp_names[k]) == 0) {
+			if (!s->smtp_backend)
+				s->smtp_backend = smtp_backend_new(s->config);
+			return smtp_service_config(ls->name, ls->cfg, (enum smtp_service)k, ls->tls,
+						   s->config, s->smtp_backend, localserve_mode);
+		}
+	return NULL;
+}
+
+static void free_protocol(const struct service_def *d, void *proto)
+{
+	if (d->serve == serve_smtp)
+		smtp_service_config_free(proto);
+}
+
 /* Binds one service of a listener, or says why it is not served. */
 static bool bind_service(struct server_setup *s, struct listener_state *ls, size_t i,
 			 struct error *err)
@@ -181,7 +218,8 @@ static bool bind_service(struct server_setup *s, struct listener_state *ls, size
 			 LS("listener", ls->name), LS("service", d->name));
 		return true;
 	}
-	ls->ctx[i] = (struct service_ctx){s, d, ls->name, ls->cfg, ls->tls};
+	ls->ctx[i] = (struct service_ctx){s, d, ls->name, ls->cfg, ls->tls, NULL};
+	ls->ctx[i].proto = prepare_protocol(s, ls, i);
 	struct listener_config lc = {
 	    .name = ls->name,
 	    .protocol = d->protocol,
@@ -264,11 +302,14 @@ void setup_free(struct server_setup *s)
 		return;
 	for (size_t l = 0; l < s->nlisteners; l++) {
 		struct listener_state *ls = &s->listeners[l];
-		for (size_t i = 0; i < ARRAY_LEN(services); i++)
+		for (size_t i = 0; i < ARRAY_LEN(services); i++) {
 			listener_free(ls->bound[i]);
+			free_protocol(&services[i], ls->ctx[i].proto);
+		}
 		tls_ctx_unref(ls->tls);
 	}
 	free(s->listeners);
+	smtp_backend_free(s->smtp_backend);
 	if (s->limits)
 		limits_unref(s->limits);
 	config_free(s->config);

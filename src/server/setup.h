@@ -42,7 +42,12 @@ struct service_ctx {
 	const char *listener_name;
 	const struct cfg_listener *listener; /* from the static config, which never changes */
 	struct tls_ctx *tls;                 /* the listener's TLS context, or NULL */
+	void *proto; /* the protocol's own configuration for this service, made at bind */
 };
+
+/* Marks this process as `tern localserve` (before setup_load): protocols behave as mox localserve.
+ */
+void setup_set_localserve(bool on);
 
 struct server_setup *setup_load(const char *config_path, struct error *err);
 bool setup_prepare_datadir(struct server_setup *s, struct error *err);

@@ -54,7 +54,7 @@ static bool by_message_id(struct db *db, int64_t self, const char *msgid, struct
 {
 	sqlite3_stmt *st = db_stmt(db,
 				   "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
-				   "id != ? AND thread_id != 0 ORDER BY id LIMIT 1",
+				   "message_id != '' AND id != ? AND thread_id != 0 ORDER BY id LIMIT 1",
 				   err);
 	if (!st)
 		return false;
@@ -68,8 +68,8 @@ static bool by_reference(struct db *db, int64_t self, const char *msgid, const c
 {
 	sqlite3_stmt *st = db_stmt(db,
 				   "SELECT " THREAD_COLS " FROM messages WHERE message_id = ? AND "
-				   "subject_base = ? AND id != ? AND thread_id != 0 ORDER BY id "
-				   "LIMIT 1",
+				   "message_id != '' AND subject_base = ? AND id != ? AND thread_id != 0 "
+				   "ORDER BY id LIMIT 1",
 				   err);
 	if (!st)
 		return false;
@@ -86,7 +86,7 @@ static bool by_subject(struct db *db, int64_t self, const char *subject, int64_t
 	sqlite3_stmt *st =
 	    db_stmt(db,
 		    "SELECT " THREAD_COLS " FROM messages WHERE subject_base = ? AND "
-		    "mailbox_orig_id = ? AND received > ? AND received < ? AND "
+		    "subject_base != '' AND mailbox_orig_id = ? AND received > ? AND received < ? AND "
 		    "id != ? AND thread_id != 0 ORDER BY received DESC LIMIT 1",
 		    err);
 	if (!st)

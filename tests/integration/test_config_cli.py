@@ -50,12 +50,14 @@ def test_config_env_var_and_mox_conf_name(make_tern):
 
 def test_config_test_lists_unacted_fields(make_tern):
     listeners = ("\tlocal:\n\t\tIPs:\n\t\t\t- 127.0.0.1\n\t\tSMTP:\n\t\t\tEnabled: true\n\t\t\tPort: 1\n"
-                 "\t\t\tNoSTARTTLS: true\n")
+                 "\t\t\tNoSTARTTLS: true\n\t\t\tDNSBLs:\n\t\t\t\t- dnsbl.example\n")
     t = make_tern(listeners=listeners)
     p = t.tern("config", "test")
     assert p.returncode == 0, p.stderr
     assert "are valid" in p.stdout
-    assert "\tListeners.local.SMTP\t(the SMTP server)" in p.stdout
+    # SMTP is served; its DNSBL checks come with junk filtering.
+    assert "\tListeners.local.SMTP.DNSBLs\t(junk filtering)" in p.stdout, p.stdout
+    assert "\tListeners.local.SMTP\t" not in p.stdout
 
 
 @pytest.mark.parametrize("domains,message", [

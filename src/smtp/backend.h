@@ -1,0 +1,44 @@
+/*
+ * backend: the real implementations behind smtp/seams.h for `tern serve`:
+ * delivery into the message store (src/store) and authentication with the
+ * SASL sessions and failed-login limits of src/auth.
+ *
+ * Delivery writes the trace headers and the spooled message into a store
+ * temporary file of the recipient's account and calls store_deliver, which
+ * returns only when the message is durable (see store/deliver.h); the
+ * mailbox is created when missing, the account's QuotaMessageSize (or the
+ * static default) is passed as quota. Accounts stay open for the life of
+ * the backend (at most SMTP_BACKEND_ACCOUNTS_MAX; more are opened per
+ * delivery), so deliveries do not reopen the index each time.
+ *
+ * Authentication offers what auth/sasl.h offers on the connection (PLAIN
+ * and LOGIN only over TLS unless the listener allows plain text; EXTERNAL
+ * with a known client certificate), through one auth_service (auth/service.h:
+ * auth.db's server secret and TLS public keys, the login attempt recorder,
+ * the failed-login limiter) opened on first use. A known client certificate
+ * logs a submission session in without AUTH (seed 000). Credentials come
+ * from the account's store.
+ *
+ * One backend per server process, shared by all SMTP services and threads;
+ * thread-safe. Freed after every connection has ended.
+ */
+#ifndef TERN_SMTP_BACKEND_H
+#define TERN_SMTP_BACKEND_H
+
+#include "base/error.h"
+#include "config/config.h"
+#include "smtp/seams.h"
+#include "smtp/sendlimit.h"
+
+#define SMTP_BACKEND_ACCOUNTS_MAX 1024
+
+struct smtp_backend;
+
+struct smtp_backend *smtp_backend_new(struct config *config);
+void smtp_backend_free(struct smtp_backend *b);
+const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b);
+const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b);
+/* The per-account submission limits (smtp/sendlimit.h), shared by all services. */
+struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
+
+#endif
