@@ -199,17 +199,17 @@ enum imap_fetch_kind {
 };
 
 enum imap_section_text {
-	IMAP_SECTION_ALL,              /* [] or [1.2] */
-	IMAP_SECTION_HEADER,           /* [HEADER], [1.HEADER] */
-	IMAP_SECTION_HEADER_FIELDS,    /* [HEADER.FIELDS (...)] */
+	IMAP_SECTION_ALL,           /* [] or [1.2] */
+	IMAP_SECTION_HEADER,        /* [HEADER], [1.HEADER] */
+	IMAP_SECTION_HEADER_FIELDS, /* [HEADER.FIELDS (...)] */
 	IMAP_SECTION_HEADER_FIELDS_NOT /* [HEADER.FIELDS.NOT (...)] */,
-	IMAP_SECTION_TEXT,             /* [TEXT] */
-	IMAP_SECTION_MIME,             /* [1.MIME] */
+	IMAP_SECTION_TEXT, /* [TEXT] */
+	IMAP_SECTION_MIME, /* [1.MIME] */
 };
 
-#define IMAP_PART_DEPTH_MAX      32
-#define IMAP_HEADER_FIELDS_MAX   100
-#define IMAP_FETCH_ITEMS_MAX     100
+#define IMAP_PART_DEPTH_MAX    32
+#define IMAP_HEADER_FIELDS_MAX 100
+#define IMAP_FETCH_ITEMS_MAX   100
 
 struct imap_fetch_section {
 	uint32_t part[IMAP_PART_DEPTH_MAX]; /* part numbers; npart == 0 for the message */
@@ -303,12 +303,12 @@ struct imap_search_key {
 	struct imap_search_key *kids;
 	size_t nkids;
 	struct imap_seqset set;
-	uint32_t flag;       /* STORE_FLAG_* bit, or 0 for a keyword */
-	struct str keyword;  /* the keyword as written */
-	int64_t day;         /* date keys: the day's start, UTC */
-	uint64_t number;     /* LARGER, SMALLER, MODSEQ */
-	struct str name;     /* HEADER field name */
-	struct str value;    /* HEADER, BODY, TEXT */
+	uint32_t flag;      /* STORE_FLAG_* bit, or 0 for a keyword */
+	struct str keyword; /* the keyword as written */
+	int64_t day;        /* date keys: the day's start, UTC */
+	uint64_t number;    /* LARGER, SMALLER, MODSEQ */
+	struct str name;    /* HEADER field name */
+	struct str value;   /* HEADER, BODY, TEXT */
 };
 
 /* ESEARCH return options (RFC 4731, RFC 5182). */
@@ -321,7 +321,7 @@ struct imap_search_key {
 struct imap_search_args {
 	bool has_return; /* RETURN (...) given: answer with ESEARCH */
 	unsigned ret;
-	struct str charset; /* "" when not given */
+	struct str charset;          /* "" when not given */
 	struct imap_search_key root; /* AND of the keys */
 	bool uses_modseq;            /* a MODSEQ key: CONDSTORE gets enabled */
 };

@@ -318,14 +318,10 @@ bool imap_parse_status_items(struct imap_parser *p, unsigned *items)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-	    {"MESSAGES", IMAP_STATUS_MESSAGES},
-	    {"UIDNEXT", IMAP_STATUS_UIDNEXT},
-	    {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY},
-	    {"UNSEEN", IMAP_STATUS_UNSEEN},
-	    {"DELETED", IMAP_STATUS_DELETED},
-	    {"SIZE", IMAP_STATUS_SIZE},
-	    {"RECENT", IMAP_STATUS_RECENT},
-	    {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
+	    {"MESSAGES", IMAP_STATUS_MESSAGES},       {"UIDNEXT", IMAP_STATUS_UIDNEXT},
+	    {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY}, {"UNSEEN", IMAP_STATUS_UNSEEN},
+	    {"DELETED", IMAP_STATUS_DELETED},         {"SIZE", IMAP_STATUS_SIZE},
+	    {"RECENT", IMAP_STATUS_RECENT},           {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
 	    {"APPENDLIMIT", IMAP_STATUS_APPENDLIMIT},
 	};
 	*items = 0;
@@ -395,8 +391,8 @@ static bool parse_store(struct imap_parser *p, struct imap_command *c)
 		if (!imap_p_open(p) || !imap_p_take_word(p, "UNCHANGEDSINCE"))
 			return imap_p_fail(p, "unknown STORE modifier");
 		a->unchangedsince_set = true;
-		if (!imap_p_sp(p) || !imap_p_number64(p, &a->unchangedsince) ||
-		    !imap_p_close(p) || !imap_p_sp(p))
+		if (!imap_p_sp(p) || !imap_p_number64(p, &a->unchangedsince) || !imap_p_close(p) ||
+		    !imap_p_sp(p))
 			return false;
 	}
 	a->op = imap_p_take(p, '+')   ? IMAP_STORE_ADD

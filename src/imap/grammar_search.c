@@ -22,8 +22,7 @@ static bool deeper(struct sctx *x)
 {
 	if (++x->p->depth > IMAP_PARSE_DEPTH_MAX) {
 		x->p->code = "LIMIT";
-		return imap_p_fail(x->p, "search keys nested deeper than %d",
-				   IMAP_PARSE_DEPTH_MAX);
+		return imap_p_fail(x->p, "search keys nested deeper than %d", IMAP_PARSE_DEPTH_MAX);
 	}
 	return true;
 }
@@ -47,7 +46,7 @@ static bool parse_keys(struct sctx *x, struct imap_search_key *and, bool in_pare
 			and->kids = v;
 			cap *= 2;
 		}
-		if (!parse_key(x, &and->kids[and->nkids]))
+		if (!parse_key(x, &and->kids[ and->nkids]))
 			return false;
 		and->nkids++;
 		if (in_parens ? imap_p_peek(p) == ')' : imap_p_at_end(p))
@@ -81,11 +80,11 @@ static bool simple_flag(struct sctx *x, struct imap_search_key *k)
 		uint32_t flag;
 		bool set;
 	} flags[] = {
-	    {"ANSWERED", STORE_FLAG_ANSWERED, true},    {"DELETED", STORE_FLAG_DELETED, true},
-	    {"DRAFT", STORE_FLAG_DRAFT, true},          {"FLAGGED", STORE_FLAG_FLAGGED, true},
-	    {"SEEN", STORE_FLAG_SEEN, true},            {"UNANSWERED", STORE_FLAG_ANSWERED, false},
-	    {"UNDELETED", STORE_FLAG_DELETED, false},   {"UNDRAFT", STORE_FLAG_DRAFT, false},
-	    {"UNFLAGGED", STORE_FLAG_FLAGGED, false},   {"UNSEEN", STORE_FLAG_SEEN, false},
+	    {"ANSWERED", STORE_FLAG_ANSWERED, true},  {"DELETED", STORE_FLAG_DELETED, true},
+	    {"DRAFT", STORE_FLAG_DRAFT, true},        {"FLAGGED", STORE_FLAG_FLAGGED, true},
+	    {"SEEN", STORE_FLAG_SEEN, true},          {"UNANSWERED", STORE_FLAG_ANSWERED, false},
+	    {"UNDELETED", STORE_FLAG_DELETED, false}, {"UNDRAFT", STORE_FLAG_DRAFT, false},
+	    {"UNFLAGGED", STORE_FLAG_FLAGGED, false}, {"UNSEEN", STORE_FLAG_SEEN, false},
 	};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		if (imap_p_take_word(x->p, flags[i].word)) {
@@ -103,9 +102,9 @@ static bool date_key(struct sctx *x, struct imap_search_key *k, bool *matched)
 		const char *word;
 		enum imap_search_op op;
 	} keys[] = {
-	    {"BEFORE", IMAP_SK_BEFORE},         {"ON", IMAP_SK_ON},
-	    {"SINCE", IMAP_SK_SINCE},           {"SENTBEFORE", IMAP_SK_SENTBEFORE},
-	    {"SENTON", IMAP_SK_SENTON},         {"SENTSINCE", IMAP_SK_SENTSINCE},
+	    {"BEFORE", IMAP_SK_BEFORE}, {"ON", IMAP_SK_ON},
+	    {"SINCE", IMAP_SK_SINCE},   {"SENTBEFORE", IMAP_SK_SENTBEFORE},
+	    {"SENTON", IMAP_SK_SENTON}, {"SENTSINCE", IMAP_SK_SENTSINCE},
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if (imap_p_take_word(x->p, keys[i].word)) {
@@ -238,8 +237,8 @@ static bool parse_return(struct imap_parser *p, struct imap_search_args *a)
 		const char *word;
 		unsigned bit;
 	} opts[] = {
-	    {"MIN", IMAP_SEARCH_RET_MIN},     {"MAX", IMAP_SEARCH_RET_MAX},
-	    {"ALL", IMAP_SEARCH_RET_ALL},     {"COUNT", IMAP_SEARCH_RET_COUNT},
+	    {"MIN", IMAP_SEARCH_RET_MIN},   {"MAX", IMAP_SEARCH_RET_MAX},
+	    {"ALL", IMAP_SEARCH_RET_ALL},   {"COUNT", IMAP_SEARCH_RET_COUNT},
 	    {"SAVE", IMAP_SEARCH_RET_SAVE},
 	};
 	a->has_return = true;

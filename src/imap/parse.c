@@ -308,8 +308,7 @@ static bool parse_quoted(struct imap_parser *p, struct str *out)
 }
 
 /* Parses "{n}" / "{n+}" / "~{n}" CRLF and finds the literal's record. */
-static bool parse_literal(struct imap_parser *p, bool allow_binary,
-			  const struct imap_literal **out)
+static bool parse_literal(struct imap_parser *p, bool allow_binary, const struct imap_literal **out)
 {
 	bool binary = imap_p_take(p, '~');
 	if (!imap_p_expect(p, '{'))
@@ -349,8 +348,7 @@ bool imap_p_string(struct imap_parser *p, struct str *out)
 			return false;
 		if (l->fd >= 0)
 			return imap_p_fail(p, "literal too large here");
-		*out = str_make(arena_memdup0(p->ar, p->p + l->at, (size_t)l->len),
-				(size_t)l->len);
+		*out = str_make(arena_memdup0(p->ar, p->p + l->at, (size_t)l->len), (size_t)l->len);
 		return true;
 	}
 	return imap_p_fail(p, "expected a string");

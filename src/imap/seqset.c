@@ -8,8 +8,7 @@
 #include <string.h>
 
 /* nz-number: 1..4294967295 without leading zeros beyond the number itself. */
-static bool parse_number(struct str s, size_t *i, bool allow_star, uint32_t *out,
-			 struct error *err)
+static bool parse_number(struct str s, size_t *i, bool allow_star, uint32_t *out, struct error *err)
 {
 	if (*i < s.len && s.p[*i] == '*') {
 		if (!allow_star)

@@ -7,8 +7,7 @@
 
 #include <stdint.h>
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
 static int b64val(unsigned char c)
 {
@@ -61,8 +60,9 @@ static bool decode_section(const char *s, size_t n, struct buf *out, struct erro
 	for (size_t i = 0; i < n; i++) {
 		int v = b64val((unsigned char)s[i]);
 		if (v < 0)
-			return error_set(err, ERR_INVALID,
-					 "modified UTF-7: invalid base64 character in mailbox name");
+			return error_set(
+			    err, ERR_INVALID,
+			    "modified UTF-7: invalid base64 character in mailbox name");
 		bits = (bits << 6) | (uint32_t)v;
 		nbits += 6;
 		if (nbits < 16)
@@ -73,8 +73,9 @@ static bool decode_section(const char *s, size_t n, struct buf *out, struct erro
 		units++;
 		if (high) {
 			if (u < 0xdc00 || u > 0xdfff)
-				return error_set(err, ERR_INVALID,
-						 "modified UTF-7: unpaired surrogate in mailbox name");
+				return error_set(
+				    err, ERR_INVALID,
+				    "modified UTF-7: unpaired surrogate in mailbox name");
 			put_utf8(out, 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00));
 			high = 0;
 			continue;
@@ -112,8 +113,9 @@ bool imap_utf7_decode(const char *s, size_t n, struct buf *out, struct error *er
 			uint32_t cp;
 			size_t k = utf8_decode(s + i, n - i, &cp);
 			if (k == 0)
-				return error_set(err, ERR_INVALID,
-						 "mailbox name is neither modified UTF-7 nor UTF-8");
+				return error_set(
+				    err, ERR_INVALID,
+				    "mailbox name is neither modified UTF-7 nor UTF-8");
 			buf_append(out, s + i, k);
 			i += k;
 			last_was_section = false;
