@@ -23,6 +23,8 @@
 #define STORE_DIR_MODE 0770
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Signalled when a closing account has released its files (and its flock). */
+static pthread_cond_t registry_cv = PTHREAD_COND_INITIALIZER;
 static struct store_account *registry;
 
 static struct log_pkg *log_package;
@@ -189,8 +191,15 @@ bool store_account_open(const struct store_account_options *o, struct store_acco
 	if (!key)
 		return false;
 	pthread_mutex_lock(&registry_mu);
+again:
 	for (struct store_account *a = registry; a; a = a->next) {
 		if (strcmp(a->key, key) == 0) {
+			/* Being closed by its last user: wait until its lock is released, or the
+			 * flock below would refuse this process its own account. */
+			if (a->closing) {
+				pthread_cond_wait(&registry_cv, &registry_mu);
+				goto again;
+			}
 			a->refs++;
 			pthread_mutex_unlock(&registry_mu);
 			free(key);
@@ -243,18 +252,24 @@ void store_account_close(struct store_account *a)
 		pthread_mutex_unlock(&registry_mu);
 		return;
 	}
+	/* Stays in the registry, marked closing, until its files are closed: an open of the
+	 * same account meanwhile waits instead of failing on the flock. */
+	a->closing = true;
+	pthread_mutex_unlock(&registry_mu);
+	/* The last reference: no subscriber (they hold references) and no operation is left. */
+	if (a->mark_clean_on_close)
+		mark_clean(a);
+	log_debug(&a->log, "account closed", LS("account", a->name));
+	pthread_mutex_lock(&registry_mu);
 	for (struct store_account **pp = &registry; *pp; pp = &(*pp)->next) {
 		if (*pp == a) {
 			*pp = a->next;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&registry_mu);
-	/* The last reference: no subscriber (they hold references) and no operation is left. */
-	if (a->mark_clean_on_close)
-		mark_clean(a);
-	log_debug(&a->log, "account closed", LS("account", a->name));
 	account_free(a);
+	pthread_cond_broadcast(&registry_cv);
+	pthread_mutex_unlock(&registry_mu);
 }
 
 const char *store_account_name(const struct store_account *a)

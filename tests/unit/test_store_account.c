@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "config/static.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,4 +213,46 @@ Test(store_account, initial_mailboxes_from_static_config)
 	cr_assert_eq(v[1].specialuse, STORE_SPECIALUSE_ARCHIVE);
 	cr_assert_eq(v[2].specialuse, 0);
 	arena_free(&ar);
+}
+
+/* Threads opening and closing one account: an open racing the last close waits for the
+ * close instead of failing on the account's flock (ERR_TEMPORARY). */
+struct openclose_arg {
+	const char *dir;
+	int failures;
+};
+
+static void *openclose(void *p)
+{
+	struct openclose_arg *arg = p;
+	for (int i = 0; i < 200; i++) {
+		struct store_account_options o = {.data_dir = arg->dir, .name = "race"};
+		struct store_account *a;
+		struct error err;
+		if (!store_account_open(&o, &a, &err)) {
+			arg->failures++;
+			continue;
+		}
+		store_account_close(a);
+	}
+	return NULL;
+}
+
+Test(store_account, open_racing_last_close_does_not_fail)
+{
+	char tmpl[] = "/tmp/tern-store-XXXXXX";
+	cr_assert(mkdtemp(tmpl));
+	pthread_t th[4];
+	struct openclose_arg args[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct openclose_arg){tmpl, 0};
+		cr_assert_eq(pthread_create(&th[i], NULL, openclose, &args[i]), 0);
+	}
+	int failures = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		failures += args[i].failures;
+	}
+	trmrf(tmpl);
+	cr_assert_eq(failures, 0, "%d opens failed", failures);
 }
