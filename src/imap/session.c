@@ -368,6 +368,8 @@ static const struct {
     {IMAP_CMD_LSUB, cmd_list, AUTHED, 0},
     {IMAP_CMD_NAMESPACE, cmd_namespace, AUTHED, IMAP_CAP_NAMESPACE},
     {IMAP_CMD_STATUS, cmd_status, AUTHED, 0},
+    {IMAP_CMD_APPEND, cmd_append, AUTHED, 0},
+    {IMAP_CMD_IDLE, cmd_idle, AUTHED, IMAP_CAP_IDLE},
     {IMAP_CMD_CHECK, cmd_noop, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_CLOSE, cmd_close, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_UNSELECT, cmd_unselect, IMAP_STATE_SELECTED, IMAP_CAP_UNSELECT},

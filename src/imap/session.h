@@ -85,9 +85,8 @@ enum imap_cap {
 
 /* Capabilities whose commands are not served yet: never announced, their commands refused. */
 #define IMAP_CAPS_UNFINISHED                                                                       \
-	(IMAP_CAP_IDLE | IMAP_CAP_BINARY | IMAP_CAP_UIDPLUS | IMAP_CAP_ESEARCH |                   \
-	 IMAP_CAP_SEARCHRES | IMAP_CAP_MOVE | IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC |              \
-	 IMAP_CAP_APPENDLIMIT)
+	(IMAP_CAP_BINARY | IMAP_CAP_UIDPLUS | IMAP_CAP_ESEARCH | IMAP_CAP_SEARCHRES |              \
+	 IMAP_CAP_MOVE | IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC)
 
 /* The capability's name as announced ("CONDSTORE"), or NULL. */
 const char *imap_cap_name(unsigned cap);
