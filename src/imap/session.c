@@ -373,6 +373,11 @@ static const struct {
     {IMAP_CMD_CHECK, cmd_noop, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_CLOSE, cmd_close, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_UNSELECT, cmd_unselect, IMAP_STATE_SELECTED, IMAP_CAP_UNSELECT},
+    {IMAP_CMD_SEARCH, cmd_search, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_FETCH, cmd_fetch, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_STORE, cmd_store, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_COPY, cmd_copy, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_MOVE, cmd_copy, IMAP_STATE_SELECTED, IMAP_CAP_MOVE},
     {IMAP_CMD_EXPUNGE, cmd_expunge, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_UID_EXPUNGE, cmd_expunge, IMAP_STATE_SELECTED, IMAP_CAP_UIDPLUS},
 };
@@ -408,6 +413,7 @@ static void run_command(struct imap_session *s)
 		    !c->uid && (c->kind == IMAP_CMD_FETCH || c->kind == IMAP_CMD_STORE ||
 				c->kind == IMAP_CMD_SEARCH);
 		s->expunge_issued = false;
+		s->unknown_cte = false;
 		dispatch[i].exec(s);
 		return;
 	}

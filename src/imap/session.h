@@ -84,9 +84,7 @@ enum imap_cap {
 };
 
 /* Capabilities whose commands are not served yet: never announced, their commands refused. */
-#define IMAP_CAPS_UNFINISHED                                                                       \
-	(IMAP_CAP_BINARY | IMAP_CAP_UIDPLUS | IMAP_CAP_ESEARCH | IMAP_CAP_SEARCHRES |              \
-	 IMAP_CAP_MOVE | IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC)
+#define IMAP_CAPS_UNFINISHED (IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC)
 
 /* The capability's name as announced ("CONDSTORE"), or NULL. */
 const char *imap_cap_name(unsigned cap);
@@ -165,6 +163,7 @@ struct imap_session {
 	struct imap_command cmd;
 	bool cmd_no_expunge; /* FETCH, STORE, SEARCH by sequence number */
 	bool expunge_issued; /* the command met messages expunged by others */
+	bool unknown_cte;    /* a BINARY item met an encoding tern cannot decode (RFC 3516) */
 	int nbad;            /* consecutive BAD replies */
 	uint64_t ncommands;
 };
@@ -249,6 +248,8 @@ ptrdiff_t view_find(const struct imap_view *v, uint32_t uid);
 bool view_is_gone(const struct imap_view *v, uint32_t uid);
 /* Adds a UID this session created (APPEND, COPY, MOVE into the selected mailbox). */
 void view_add(struct imap_session *s, uint32_t uid);
+/* "* VANISHED [(EARLIER)] uid-set" lines (RFC 7162 3.2.10), bounded per line. */
+void imap_put_vanished(struct imap_session *s, const uint32_t *uids, size_t n, bool earlier);
 /* Removes UIDs this session expunged, reporting EXPUNGE or VANISHED. */
 void view_expunged(struct imap_session *s, const uint32_t *uids, size_t n);
 /*

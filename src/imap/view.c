@@ -123,7 +123,7 @@ static void mark_gone(struct imap_view *v, uint32_t uid)
 }
 
 /* VANISHED for uids (sorted), in lines of bounded length (RFC 7162 3.2.10). */
-static void put_vanished(struct imap_session *s, const uint32_t *uids, size_t n, bool earlier)
+void imap_put_vanished(struct imap_session *s, const uint32_t *uids, size_t n, bool earlier)
 {
 	size_t pos = 0;
 	while (pos < n) {
@@ -143,7 +143,7 @@ static void expunge_reported(struct imap_session *s, const uint32_t *uids, size_
 	if (n == 0)
 		return;
 	if (s->enabled & IMAP_CAP_QRESYNC)
-		put_vanished(s, uids, n, false);
+		imap_put_vanished(s, uids, n, false);
 	/* From the highest down, so each sequence number is the one the client has now. */
 	for (size_t k = n; k-- > 0;) {
 		ptrdiff_t i = find(v->uids, v->n, uids[k]);
