@@ -87,6 +87,8 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 	for (size_t i = 0; i < nvan; i++)
 		if (van[i] >= below && (!known || imap_seqset_contains(known, van[i], UINT32_MAX)))
 			van[k++] = van[i];
+	/* RFC 7162 3.2.5.1: the expunges first, then the changed flags. */
+	imap_put_vanished(s, van, k, true);
 	/* Changed since: flags of messages with a larger MODSEQ. */
 	struct store_message_flags *f;
 	size_t n;
@@ -104,15 +106,6 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, f[i].uid);
 		imap_put_flags(f[i].flags, &f[i].keywords, &b);
 		buf_printf(&b, " MODSEQ (%llu))\r\n", (unsigned long long)f[i].modseq);
-		sess_write(s, b.data, b.len);
-		buf_free(&b);
-	}
-	size_t pos = 0;
-	while (pos < k) {
-		struct buf b = BUF_INIT;
-		buf_puts(&b, "* VANISHED (EARLIER) ");
-		imap_uidlist_format_part(van, k, &pos, IMAP_RESPONSE_LINE_MAX, &b);
-		buf_puts(&b, "\r\n");
 		sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}

@@ -71,7 +71,7 @@ unsigned imap_cap_parse(struct str name)
 
 bool sess_has(const struct imap_session *s, unsigned cap)
 {
-	return !((s->disabled | IMAP_CAPS_UNFINISHED) & cap);
+	return !(s->disabled & cap);
 }
 
 bool sess_utf8(const struct imap_session *s)

@@ -83,9 +83,6 @@ enum imap_cap {
 	IMAP_CAP_SASL_IR = 1u << 21,
 };
 
-/* Capabilities whose commands are not served yet: never announced, their commands refused. */
-#define IMAP_CAPS_UNFINISHED (IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC)
-
 /* The capability's name as announced ("CONDSTORE"), or NULL. */
 const char *imap_cap_name(unsigned cap);
 /* A name from IMAPCapabilitiesDisabled or ENABLE (case-insensitive); 0 when unknown. */
