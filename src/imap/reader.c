@@ -155,7 +155,14 @@ enum imap_read imap_read_command(struct imap_session *s, struct error *err)
 		if (!conn_read_line(s->c, IMAP_LINE_MAX, &line, NULL, err)) {
 			if (err->kind != ERR_LIMIT)
 				return IMAP_READ_END;
-			/* A line beyond the bound: drop it (up to the command bound) and answer. */
+			/* A line beyond the bound: drop it (up to the command bound) and answer,
+			 * with the tag its first bytes give (nothing of it was consumed). */
+			if (first) {
+				struct str head;
+				if (!conn_read_some(s->c, sizeof f.tag, &head, err))
+					return IMAP_READ_END;
+				read_first(head, &f);
+			}
 			if (!conn_skip_line(s->c, IMAP_COMMAND_MAX, err))
 				return IMAP_READ_END;
 			return refuse(s, &f, false, "TOOBIG", "line too long", false, false, 0,

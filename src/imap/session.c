@@ -178,8 +178,8 @@ void sess_untagged(struct imap_session *s, const char *fmt, ...)
 	buf_free(&b);
 }
 
-static void tagged(struct imap_session *s, const char *status, const char *code, const char *fmt,
-		   va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+tagged(struct imap_session *s, const char *status, const char *code, const char *fmt, va_list ap)
 {
 	if (s->selected && strcmp(status, "BAD") != 0)
 		sess_sync(s, !s->cmd_no_expunge);
