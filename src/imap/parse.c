@@ -529,7 +529,7 @@ static bool days_in_month_ok(unsigned y, unsigned m, unsigned d)
 /* date-day "-" date-month "-" date-year */
 static bool parse_date_text(struct imap_parser *p, bool fixed_day, int64_t *out)
 {
-	unsigned day, month, year;
+	unsigned day = 0, month = 0, year = 0;
 	if (fixed_day && imap_p_take(p, ' ')) {
 		if (!parse_digits(p, 1, 1, &day))
 			return false;
