@@ -362,3 +362,50 @@ def test_id_and_unknown_commands(imapd):
     assert t.startswith(b"e OK"), t
     r.close()
     still_serving(imapd)
+
+
+def client_cert(directory, name):
+    key = os.path.join(directory, name + ".key")
+    crt = os.path.join(directory, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "2", "-subj", "/CN=" + name], capture_output=True, check=True)
+    return crt, key
+
+
+def test_tls_client_certificate_preauth_and_external(imapd):
+    crt, key = client_cert(imapd.certdir, "phone")
+    with open(crt) as f:
+        p = imapd.tern("config", "tlspubkey", "add", "mjl@test.example", input=f.read())
+    assert p.returncode == 0, p.stderr
+    crt2, key2 = client_cert(imapd.certdir, "laptop")
+    with open(crt2) as f:
+        p = imapd.tern("config", "tlspubkey", "add", "-no-imap-preauth", "other@test.example",
+                       input=f.read())
+    assert p.returncode == 0, p.stderr
+    # A known key: PREAUTH (seed 000).
+    ctx = client_ctx()
+    ctx.load_cert_chain(crt, key)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", imapd.imap_ports["imaps"]),
+                                                 timeout=20), server_hostname="mail.test.example")
+    r = Raw.__new__(Raw)
+    r.sock, r.buf = s, b""
+    g = r.line()
+    assert g.startswith(b"* PREAUTH [CAPABILITY IMAP4rev2"), g
+    lines, t = r.cmd(b"a", b"SELECT INBOX")
+    assert t.startswith(b"a OK"), t
+    r.close()
+    # A key that asks for no PREAUTH: a normal greeting, then AUTHENTICATE EXTERNAL.
+    ctx = client_ctx()
+    ctx.load_cert_chain(crt2, key2)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", imapd.imap_ports["imaps"]),
+                                                 timeout=20), server_hostname="mail.test.example")
+    r = Raw.__new__(Raw)
+    r.sock, r.buf = s, b""
+    g = r.line()
+    assert g.startswith(b"* OK [CAPABILITY") and b"AUTH=EXTERNAL" in g, g
+    _, t = r.cmd(b"b", b"AUTHENTICATE EXTERNAL =")
+    assert t.startswith(b"b OK"), t
+    lines, t = r.cmd(b"c", b"SELECT INBOX")
+    assert t.startswith(b"c OK"), t
+    r.close()
