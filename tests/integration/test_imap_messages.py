@@ -194,3 +194,37 @@ def test_search_keys_and_esearch(imapd):
     assert t.startswith(b"e10 OK")
     r.close()
     m.logout()
+
+
+def test_imaplib_rev2(imapd):
+    """The same commands after ENABLE IMAP4rev2: ESEARCH instead of SEARCH, no RECENT or
+    UNSEEN at SELECT but its LIST, UTF-8 mailbox names."""
+    m = login(imapd)
+    typ, data = m._simple_command("ENABLE", "IMAP4rev2")
+    assert typ == "OK" and m.untagged_responses.pop("ENABLED") == [b"IMAP4rev2"]
+    assert m.append("INBOX", None, None, PLAIN)[0] == "OK"
+    assert m.append("INBOX", r"(\Seen)", None, MULTI)[0] == "OK"
+    typ, data = m.select("INBOX")
+    assert typ == "OK" and data == [b"2"]
+    assert "RECENT" not in m.untagged_responses and "UNSEEN" not in m.untagged_responses
+    assert m.untagged_responses.pop("LIST") == [b'() "/" "INBOX"'], m.untagged_responses
+    typ, data = m._simple_command("SEARCH", "UNSEEN")
+    assert typ == "OK"
+    es = m.untagged_responses.pop("ESEARCH")
+    assert re.fullmatch(rb'\(TAG "\w+"\) ALL 1', es[0]), es
+    typ, data = m._simple_command("UID", "SEARCH", "ALL")
+    assert typ == "OK"
+    es = m.untagged_responses.pop("ESEARCH")
+    assert es[0].endswith(b") UID ALL 1:2"), es
+    typ, data = m._simple_command("CREATE", '"Caf\u00e9"'.encode())
+    assert typ == "OK", data
+    typ, data = m.list('""', '"Caf*"')
+    assert data == ['(\\HasNoChildren) "/" "Caf\u00e9"'.encode()], data
+    typ, data = m.status("INBOX", "(MESSAGES UNSEEN DELETED SIZE)")
+    assert typ == "OK" and b"MESSAGES 2 UNSEEN 1 DELETED 0 SIZE" in data[0], data
+    typ, data = m.fetch("1:2", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert typ == "OK" and len([d for d in data if isinstance(d, tuple)]) == 2
+    assert m.store("1", "+FLAGS", r"(\Deleted)")[0] == "OK"
+    assert m.expunge()[0] == "OK"
+    assert m.unselect()[0] == "OK"
+    m.logout()
