@@ -12,9 +12,43 @@
 #include "base/timeutil.h"
 #include "imap/server_internal.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define IDLE_DONE_LINE_MAX 64
+#define IDLE_STACK_MARGIN  4096 /* below the current frame: the red zone and a little more */
+
+/*
+ * Gives the pages of this thread's stack below the current frame back to the
+ * kernel: login and SELECT (SQLite, the KDF) touch tens of kilobytes of stack
+ * that an idling session would otherwise hold for hours. The pages are
+ * unused (below the stack pointer, past a margin), and come back zeroed when
+ * touched again.
+ */
+static void trim_stack(void)
+{
+	pthread_attr_t attr;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	void *lo;
+	size_t size;
+	int rc = pthread_attr_getstack(&attr, &lo, &size);
+	pthread_attr_destroy(&attr);
+	long pagesize = sysconf(_SC_PAGESIZE);
+	if (rc != 0 || pagesize <= 0)
+		return;
+	uintptr_t page = (uintptr_t)pagesize;
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+	uintptr_t low = ((uintptr_t)lo + page - 1) & ~(page - 1);
+	if (sp < low + IDLE_STACK_MARGIN + page)
+		return;
+	uintptr_t top = (sp - IDLE_STACK_MARGIN) & ~(page - 1);
+	madvise((void *)low, top - low, MADV_DONTNEED);
+}
 
 /* Reads the client's line after IDLE: DONE ends it; anything else is BAD. */
 static void done(struct imap_session *s)
@@ -46,6 +80,9 @@ void cmd_idle(struct imap_session *s)
 		sess_no(s, "UNAVAILABLE", "IDLE is not available");
 		return;
 	}
+	/* Nothing of the arena is needed while idling (the tag is in the command text): an
+	 * idle session holds no chunk of it. */
+	arena_rewind(&s->ar, (struct arena_mark){0});
 	sess_puts(s, "+ idling\r\n");
 	int64_t end = mono_ms() + IMAP_IDLE_TIMEOUT_MS;
 	for (;;) {
@@ -63,6 +100,9 @@ void cmd_idle(struct imap_session *s)
 			return;
 		}
 		int wait = (int)(left < IMAP_IDLE_KEEPALIVE_MS ? left : IMAP_IDLE_KEEPALIVE_MS);
+		/* Waiting may take hours: hold no buffers and no stack pages meanwhile. */
+		conn_trim(s->c);
+		trim_stack();
 		unsigned got = imap_hub_wait(hub, s->waiter, conn_fd(s->c), wait);
 		if (got & IMAP_WAKE_SHUTDOWN) {
 			sess_untagged(s, "BYE server shutting down");
