@@ -23,6 +23,7 @@
 
 /* What the items need from the store. */
 struct fetch_plan {
+	bool flags_only; /* only UID, FLAGS and MODSEQ: the store's light listing serves */
 	bool need_parsed;
 	bool need_body_seen; /* a non-peek section: set \Seen */
 	bool has_flags;
@@ -33,8 +34,12 @@ struct fetch_plan {
 static void plan_items(const struct imap_fetch_args *a, struct fetch_plan *pl)
 {
 	memset(pl, 0, sizeof *pl);
+	pl->flags_only = true;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct imap_fetch_item *it = &a->items[i];
+		if (it->kind != IMAP_FETCH_UID && it->kind != IMAP_FETCH_FLAGS &&
+		    it->kind != IMAP_FETCH_MODSEQ)
+			pl->flags_only = false;
 		switch (it->kind) {
 		case IMAP_FETCH_UID: pl->has_uid = true; break;
 		case IMAP_FETCH_FLAGS: pl->has_flags = true; break;
@@ -278,8 +283,25 @@ static bool fetch_batch(struct imap_session *s, const struct imap_fetch_args *a,
 	size_t nm;
 	struct error err;
 	unsigned what = pl->need_parsed ? STORE_FETCH_PARSED : 0;
-	if (!store_messages_fetch(s->account, s->sel.id, &set, a->changedsince, what, &s->ar, &ms,
-				  &nm, &err)) {
+	bool ok;
+	if (pl->flags_only) {
+		/* FETCH FLAGS of many messages is what clients do most: from the light listing. */
+		struct store_message_flags *f;
+		ok = store_messages_flags(s->account, s->sel.id, &set, a->changedsince, &s->ar, &f,
+					  &nm, &err);
+		ms = ok ? arena_array(&s->ar, nm ? nm : 1, sizeof *ms) : NULL;
+		for (size_t i = 0; ok && i < nm; i++) {
+			memset(&ms[i], 0, sizeof ms[i]);
+			ms[i].uid = f[i].uid;
+			ms[i].flags = f[i].flags;
+			ms[i].modseq = f[i].modseq;
+			ms[i].keywords = f[i].keywords;
+		}
+	} else {
+		ok = store_messages_fetch(s->account, s->sel.id, &set, a->changedsince, what,
+					  &s->ar, &ms, &nm, &err);
+	}
+	if (!ok) {
 		sess_no_err(s, "FETCH", &err);
 		arena_rewind(&s->ar, mk);
 		return false;
