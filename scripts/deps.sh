@@ -12,9 +12,11 @@ libexpat1-dev zlib1g-dev libsodium-dev libutf8proc-dev libidn2-dev"
 # Tests: unit test framework, integration test runner, real clients, lint/format,
 # Dovecot as the reference IMAP server (tests compare its BODYSTRUCTURE/ENVELOPE),
 # the Perl modules swaks needs for STARTTLS and AUTH, Postfix as the peer MTA (tests run
-# private instances on loopback; the system instance is left unconfigured, see below).
+# private instances on loopback; the system instance is left unconfigured, see below),
+# isync (mbsync) and mutt as IMAP clients.
 TEST="libcriterion-dev python3 python3-pytest openssl curl swaks cppcheck clang-format
-dovecot-imapd libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl postfix"
+dovecot-imapd libnet-ssleay-perl libauthen-sasl-perl libdigest-hmac-perl postfix
+isync mutt"
 
 # Runtime of tern itself (localserve) needs nothing beyond the shared libraries above.
 

@@ -223,7 +223,10 @@ static bool fill(struct conn *c, int64_t deadline, struct error *err)
 	if (c->closed)
 		return error_set(err, ERR_CLOSED, "read: connection closed");
 	compact(c);
-	buf_reserve(&c->rbuf, CONN_READ_CHUNK);
+	/* One byte less than the chunk: with the NUL buf_reserve adds, an empty buffer gets
+	 * exactly CONN_READ_CHUNK bytes instead of doubling to twice that (idle connections
+	 * hold this buffer). */
+	buf_reserve(&c->rbuf, CONN_READ_CHUNK - 1);
 	size_t got;
 	if (!sockio_read(&c->io, c->rbuf.data + c->rbuf.len, c->rbuf.cap - c->rbuf.len - 1,
 			 deadline, &got, err))
@@ -356,6 +359,16 @@ size_t conn_buffered(const struct conn *c)
 	if (c->io.ssl && c->tls_done && !c->closed)
 		n += (size_t)SSL_pending(c->io.ssl);
 	return n;
+}
+
+void conn_trim(struct conn *c)
+{
+	if (avail(c) == 0) {
+		buf_free(&c->rbuf);
+		c->rpos = 0;
+	}
+	if (c->wbuf.len == 0)
+		buf_free(&c->wbuf);
 }
 
 /* ---- writing ---- */

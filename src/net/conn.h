@@ -117,6 +117,11 @@ bool conn_read_exact(struct conn *c, void *dst, size_t n, struct error *err);
 bool conn_read_some(struct conn *c, size_t max, struct str *chunk, struct error *err);
 /* Bytes of input already received and not yet handed out. */
 size_t conn_buffered(const struct conn *c);
+/*
+ * Frees the read and write buffers when they hold nothing (the next read or
+ * write makes them again): for connections that wait long, as IMAP IDLE.
+ */
+void conn_trim(struct conn *c);
 
 bool conn_write(struct conn *c, const void *p, size_t n, struct error *err);
 bool conn_puts(struct conn *c, const char *s, struct error *err);

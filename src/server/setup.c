@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "imap/server.h"
 #include "net/limits.h"
 #include "net/listener.h"
 #include "net/shutdown.h"
@@ -60,13 +61,20 @@ static void serve_smtp(struct conn *c, void *arg)
 	smtp_serve(c, ctx->proto);
 }
 
+/* IMAP services: the struct imap_service is made at bind time (see prepare_protocol). */
+static void serve_imap(struct conn *c, void *arg)
+{
+	const struct service_ctx *ctx = arg;
+	imap_serve(c, ctx->proto);
+}
+
 /* The protocols fill in their serve functions as they land. */
 static const struct service_def services[] = {
     SERVICE("SMTP", "smtp", SERVICE_PLAIN, smtp, serve_smtp, SMTP_BUSY),
     SERVICE("Submission", "submission", SERVICE_PLAIN, submission, serve_smtp, SMTP_BUSY),
     SERVICE("Submissions", "submissions", SERVICE_IMPLICIT, submissions, serve_smtp, NULL),
-    SERVICE("IMAP", "imap", SERVICE_PLAIN, imap, NULL, IMAP_BUSY),
-    SERVICE("IMAPS", "imaps", SERVICE_IMPLICIT, imaps, NULL, NULL),
+    SERVICE("IMAP", "imap", SERVICE_PLAIN, imap, serve_imap, IMAP_BUSY),
+    SERVICE("IMAPS", "imaps", SERVICE_IMPLICIT, imaps, serve_imap, NULL),
     SERVICE("AccountHTTP", "http", SERVICE_PLAIN, account_http, NULL, HTTP_BUSY),
     SERVICE("AccountHTTPS", "https", SERVICE_IMPLICIT, account_https, NULL, NULL),
     SERVICE("AdminHTTP", "http", SERVICE_PLAIN, admin_http, NULL, HTTP_BUSY),
@@ -101,6 +109,7 @@ struct server_setup {
 	struct logger lg;
 	struct smtp_backend *smtp_backend; /* delivery and auth for the SMTP services */
 	struct queue_hold *hold;           /* FUTURERELEASE messages, delivered by the backend */
+	struct imap_server *imap_server;   /* shared by the IMAP and IMAPS services */
 };
 
 static bool service_enabled(const struct service_def *d, const struct cfg_listener *l, int *port)
@@ -207,6 +216,20 @@ static void *prepare_protocol(struct server_setup *s, struct listener_state *ls,
 			return smtp_service_config(ls->name, ls->cfg, (enum smtp_service)k, ls->tls,
 						   s->config, s->smtp_backend, localserve_mode);
 		}
+	if (services[i].serve == serve_imap) {
+		if (!s->imap_server)
+			s->imap_server = imap_server_new(s->config);
+		struct imap_service *is = xcalloc(1, sizeof *is);
+		bool implicit = services[i].tls == SERVICE_IMPLICIT;
+		*is = (struct imap_service){
+		    .server = s->imap_server,
+		    .listener = ls->name,
+		    .tls = implicit ? NULL : ls->tls,
+		    .implicit_tls = implicit,
+		    .no_require_starttls = !implicit && ls->cfg->imap.no_require_starttls,
+		};
+		return is;
+	}
 	return NULL;
 }
 
@@ -214,6 +237,8 @@ static void free_protocol(const struct service_def *d, void *proto)
 {
 	if (d->serve == serve_smtp)
 		smtp_service_config_free(proto);
+	else if (d->serve == serve_imap)
+		free(proto);
 }
 
 /* Binds one service of a listener, or says why it is not served. */
@@ -331,6 +356,7 @@ void setup_free(struct server_setup *s)
 	free(s->listeners);
 	queue_hold_free(s->hold); /* delivers through the backend: first */
 	smtp_backend_free(s->smtp_backend);
+	imap_server_free(s->imap_server);
 	if (s->limits)
 		limits_unref(s->limits);
 	config_free(s->config);

@@ -25,6 +25,8 @@
 #define STORE_DIR_MODE 0770
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Signalled when a closing account has released its files (and its flock). */
+static pthread_cond_t registry_cv = PTHREAD_COND_INITIALIZER;
 static struct store_account *registry;
 
 static struct log_pkg *log_package;
@@ -191,8 +193,15 @@ bool store_account_open(const struct store_account_options *o, struct store_acco
 	if (!key)
 		return false;
 	pthread_mutex_lock(&registry_mu);
+again:
 	for (struct store_account *a = registry; a; a = a->next) {
 		if (strcmp(a->key, key) == 0) {
+			/* Being closed by its last user: wait until its lock is released, or the
+			 * flock below would refuse this process its own account. */
+			if (a->closing) {
+				pthread_cond_wait(&registry_cv, &registry_mu);
+				goto again;
+			}
 			if (a->remove_on_close) {
 				pthread_mutex_unlock(&registry_mu);
 				free(key);
@@ -244,6 +253,32 @@ static void mark_clean(struct store_account *a)
 
 static bool remove_tree(const char *dir, struct error *err);
 
+static void registry_unlink(struct store_account *a)
+{
+	for (struct store_account **pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+}
+
+/* The last reference of an account marked for removal, under the registry lock so that
+ * nobody opens the name while its files go. */
+static void remove_account_data(struct store_account *a)
+{
+	registry_unlink(a);
+	char *dir = xstrdup(a->dir);
+	struct logger lg = a->log;
+	account_free(a);
+	struct error err;
+	if (remove_tree(dir, &err))
+		log_info(&lg, "account data removed", LS("dir", dir));
+	else
+		log_error(&lg, "removing account data", LS("dir", dir), LE(&err));
+	free(dir);
+}
+
 void store_account_close(struct store_account *a)
 {
 	if (!a)
@@ -253,32 +288,25 @@ void store_account_close(struct store_account *a)
 		pthread_mutex_unlock(&registry_mu);
 		return;
 	}
-	for (struct store_account **pp = &registry; *pp; pp = &(*pp)->next) {
-		if (*pp == a) {
-			*pp = a->next;
-			break;
-		}
-	}
 	/* The last reference: no subscriber (they hold references) and no operation is left. */
 	if (a->remove_on_close) {
-		/* Still under the registry lock: nobody opens the name while its files go. */
-		char *dir = xstrdup(a->dir);
-		struct logger lg = a->log;
-		account_free(a);
-		struct error err;
-		if (remove_tree(dir, &err))
-			log_info(&lg, "account data removed", LS("dir", dir));
-		else
-			log_error(&lg, "removing account data", LS("dir", dir), LE(&err));
-		free(dir);
+		remove_account_data(a);
+		pthread_cond_broadcast(&registry_cv);
 		pthread_mutex_unlock(&registry_mu);
 		return;
 	}
+	/* Stays in the registry, marked closing, until its files are closed: an open of the
+	 * same account meanwhile waits instead of failing on the flock. */
+	a->closing = true;
 	pthread_mutex_unlock(&registry_mu);
 	if (a->mark_clean_on_close)
 		mark_clean(a);
 	log_debug(&a->log, "account closed", LS("account", a->name));
+	pthread_mutex_lock(&registry_mu);
+	registry_unlink(a);
 	account_free(a);
+	pthread_cond_broadcast(&registry_cv);
+	pthread_mutex_unlock(&registry_mu);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -335,10 +363,17 @@ bool store_account_remove(const char *data_dir, const char *name, bool *deferred
 	if (!key)
 		return false;
 	pthread_mutex_lock(&registry_mu);
-	struct store_account *open = NULL;
+	struct store_account *open;
+again:
+	open = NULL;
 	for (struct store_account *a = registry; a; a = a->next)
 		if (strcmp(a->key, key) == 0)
 			open = a;
+	/* Its last user is closing it: once its files are closed it is simply not open. */
+	if (open && open->closing) {
+		pthread_cond_wait(&registry_cv, &registry_mu);
+		goto again;
+	}
 	bool ok = true;
 	if (open)
 		*deferred = open->remove_on_close = true;

@@ -49,7 +49,9 @@ struct store_subscriber {
 	struct store_subscriber *next; /* the account's list (smu) */
 	struct store_account *a;
 	pthread_mutex_t mu;
-	int efd;
+	int efd; /* -1 with a notify callback */
+	void (*notify)(void *arg);
+	void *notify_arg;
 	size_t max;
 	bool hold;
 	struct box_vec queue;
@@ -187,11 +189,16 @@ void changes_truncate(struct change_list *cl, struct change_box *mark)
 	cl->tail = mark;
 }
 
-static void signal_fd(int efd)
+/* Tells the subscriber that changes are waiting (its mutex held). */
+static void wake(struct store_subscriber *s)
 {
+	if (s->notify) {
+		s->notify(s->notify_arg);
+		return;
+	}
 	uint64_t one = 1;
 	/* The counter cannot overflow in practice; EAGAIN would mean it is already readable. */
-	ssize_t w = write(efd, &one, sizeof one);
+	ssize_t w = write(s->efd, &one, sizeof one);
 	(void)w;
 }
 
@@ -205,7 +212,7 @@ static void overflow(struct store_subscriber *s)
 	}
 	s->queue.n = 0;
 	s->overflowed = true;
-	signal_fd(s->efd);
+	wake(s);
 }
 
 static void enqueue(struct store_subscriber *s, struct change_box *b)
@@ -220,7 +227,7 @@ static void enqueue(struct store_subscriber *s, struct change_box *b)
 				atomic_fetch_add(&b->holders, 1);
 			vec_push(&s->queue, b);
 			if (s->queue.n == 1)
-				signal_fd(s->efd);
+				wake(s);
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -266,13 +273,20 @@ struct store_subscriber *store_subscriber_new(struct store_account *a,
 					      const struct store_subscriber_options *o,
 					      struct error *err)
 {
-	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (efd < 0) {
-		error_errno(err, errno, "eventfd");
-		return NULL;
+	int efd = -1;
+	if (!(o && o->notify)) {
+		efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (efd < 0) {
+			error_errno(err, errno, "eventfd");
+			return NULL;
+		}
 	}
 	struct store_subscriber *s = xcalloc(1, sizeof *s);
 	s->efd = efd;
+	if (o && o->notify) {
+		s->notify = o->notify;
+		s->notify_arg = o->notify_arg;
+	}
 	s->max = o && o->max_queue ? o->max_queue : STORE_SUBSCRIBER_QUEUE_DEFAULT;
 	if (s->max > STORE_SUBSCRIBER_QUEUE_MAX)
 		s->max = STORE_SUBSCRIBER_QUEUE_MAX;
@@ -323,7 +337,8 @@ void store_subscriber_free(struct store_subscriber *s)
 	release_held(s, UINT64_MAX);
 	free(s->queue.v);
 	free(s->held.v);
-	close(s->efd);
+	if (s->efd >= 0)
+		close(s->efd);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	store_account_close(a);
@@ -338,9 +353,11 @@ void store_subscriber_take(struct store_subscriber *s, struct store_changes *out
 {
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&s->mu);
-	uint64_t counter;
-	ssize_t r = read(s->efd, &counter, sizeof counter);
-	(void)r; /* EAGAIN: nothing was signalled */
+	if (s->efd >= 0) {
+		uint64_t counter;
+		ssize_t r = read(s->efd, &counter, sizeof counter);
+		(void)r; /* EAGAIN: nothing was signalled */
+	}
 	struct box_vec taken = s->queue;
 	memset(&s->queue, 0, sizeof s->queue);
 	if (s->overflowed) {
@@ -380,6 +397,12 @@ void store_changes_free(struct store_changes *c)
 
 bool store_subscriber_wait(struct store_subscriber *s, int timeout_ms)
 {
+	if (s->efd < 0) {
+		pthread_mutex_lock(&s->mu);
+		bool waiting = s->queue.n > 0 || s->overflowed;
+		pthread_mutex_unlock(&s->mu);
+		return waiting;
+	}
 	struct pollfd p = {.fd = s->efd, .events = POLLIN};
 	for (;;) {
 		int n = poll(&p, 1, timeout_ms);

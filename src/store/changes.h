@@ -9,7 +9,12 @@
  * so the order subscribers see is the order of MODSEQs and UIDs.
  *
  * A subscriber has an eventfd that becomes readable when changes are
- * waiting: an IMAP session in IDLE polls it beside its socket. The queue is
+ * waiting: an IMAP session in IDLE polls it beside its socket. A subscriber
+ * may instead have a notify callback and no file descriptor (for servers
+ * that hold many thousands of sessions and cannot spend a descriptor on
+ * each): the callback runs in the publishing thread, with the store's locks
+ * held, whenever changes start waiting (or the queue overflows), so it must
+ * only signal (a condition variable, say) and never call into the store. The queue is
  * bounded (max_queue changes): a subscriber that falls behind never slows
  * delivery; its queue is dropped and it gets one STORE_CHANGE_RESYNC and
  * nothing more until it has taken that. After a RESYNC the subscriber
@@ -88,6 +93,9 @@ struct store_change {
 struct store_subscriber_options {
 	size_t max_queue;   /* 0: STORE_SUBSCRIBER_QUEUE_DEFAULT */
 	bool hold_expunged; /* keep expunged files until acknowledged (IMAP) */
+	/* Set: called instead of signalling an eventfd, and no eventfd is made (see above). */
+	void (*notify)(void *arg);
+	void *notify_arg;
 };
 
 struct store_subscriber *store_subscriber_new(struct store_account *a,
@@ -95,7 +103,7 @@ struct store_subscriber *store_subscriber_new(struct store_account *a,
 					      struct error *err);
 /* Drops queued changes and releases held files; the account reference is released too. */
 void store_subscriber_free(struct store_subscriber *s);
-/* Readable (POLLIN) when changes are waiting. */
+/* Readable (POLLIN) when changes are waiting; -1 for a subscriber with a notify callback. */
 int store_subscriber_fd(const struct store_subscriber *s);
 
 /* Changes taken at once: free with store_changes_free. */
@@ -108,7 +116,8 @@ struct store_changes {
 /* Takes all waiting changes (possibly none) and resets the eventfd. */
 void store_subscriber_take(struct store_subscriber *s, struct store_changes *out);
 void store_changes_free(struct store_changes *c);
-/* Waits up to timeout_ms for changes; true when some are waiting. */
+/* Waits up to timeout_ms for changes; true when some are waiting. With a notify callback
+ * it does not wait: it says whether changes are waiting now. */
 bool store_subscriber_wait(struct store_subscriber *s, int timeout_ms);
 /* With hold_expunged: the files of expunges in changes with seq <= seq may go. */
 void store_subscriber_ack(struct store_subscriber *s, uint64_t seq);

@@ -41,6 +41,7 @@ struct store_account {
 	char *key; /* realpath(DATADIR)/accounts/NAME */
 	struct store_account *next;
 	int refs;
+	bool closing; /* the last reference went; files being closed (registry_mu) */
 
 	char *name;
 	char *dir;

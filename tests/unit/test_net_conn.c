@@ -415,3 +415,25 @@ Test(net_conn, tcp_addresses_and_increasing_ids)
 	close(cl);
 	close(l);
 }
+
+Test(net_conn, trim_keeps_unread_input_and_reading_goes_on)
+{
+	int peer;
+	struct conn *c = pair(&peer, 2000);
+	put(peer, "A1 IDLE\r\nDONE\r\n");
+	expect_line(c, 512, "A1 IDLE", CONN_EOL_CRLF);
+	conn_trim(c); /* "DONE" is buffered: kept */
+	expect_line(c, 512, "DONE", CONN_EOL_CRLF);
+	conn_trim(c); /* nothing buffered: the buffers go */
+	cr_assert_eq(conn_buffered(c), 0);
+	struct error err;
+	cr_assert(conn_puts(c, "+ idling\r\n", &err) && conn_flush(c, &err), "%s", err.msg);
+	conn_trim(c);
+	put(peer, "A2 NOOP\r\n");
+	expect_line(c, 512, "A2 NOOP", CONN_EOL_CRLF);
+	char got[16] = "";
+	cr_assert_eq(read(peer, got, 10), 10);
+	cr_assert_str_eq(got, "+ idling\r\n");
+	conn_free(c);
+	close(peer);
+}

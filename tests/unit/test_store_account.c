@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "config/static.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -304,4 +305,46 @@ Test(store_account, remove_refused_while_another_process_has_it)
 		close(done[i]);
 	}
 	tstore_close(&t);
+}
+
+/* Threads opening and closing one account: an open racing the last close waits for the
+ * close instead of failing on the account's flock (ERR_TEMPORARY). */
+struct openclose_arg {
+	const char *dir;
+	int failures;
+};
+
+static void *openclose(void *p)
+{
+	struct openclose_arg *arg = p;
+	for (int i = 0; i < 200; i++) {
+		struct store_account_options o = {.data_dir = arg->dir, .name = "race"};
+		struct store_account *a;
+		struct error err;
+		if (!store_account_open(&o, &a, &err)) {
+			arg->failures++;
+			continue;
+		}
+		store_account_close(a);
+	}
+	return NULL;
+}
+
+Test(store_account, open_racing_last_close_does_not_fail)
+{
+	char tmpl[] = "/tmp/tern-store-XXXXXX";
+	cr_assert(mkdtemp(tmpl));
+	pthread_t th[4];
+	struct openclose_arg args[4];
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct openclose_arg){tmpl, 0};
+		cr_assert_eq(pthread_create(&th[i], NULL, openclose, &args[i]), 0);
+	}
+	int failures = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		failures += args[i].failures;
+	}
+	trmrf(tmpl);
+	cr_assert_eq(failures, 0, "%d opens failed", failures);
 }

@@ -359,3 +359,50 @@ Test(store_changes, failed_deliveries_do_not_fail_their_batch)
 	store_subscriber_free(appender);
 	tstore_close(&t);
 }
+
+struct notify_count {
+	pthread_mutex_t mu;
+	int n;
+};
+
+static void count_notify(void *arg)
+{
+	struct notify_count *c = arg;
+	pthread_mutex_lock(&c->mu);
+	c->n++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A subscriber with a notify callback has no descriptor, is told once per empty-to-waiting
+ * change of its queue (and on overflow), and otherwise behaves like the others. */
+Test(store_changes, notify_callback_instead_of_eventfd)
+{
+	struct tstore t;
+	tstore_open(&t);
+	struct notify_count cnt = {PTHREAD_MUTEX_INITIALIZER, 0};
+	struct store_subscriber_options o = {
+	    .max_queue = 3, .notify = count_notify, .notify_arg = &cnt};
+	struct error err;
+	struct store_subscriber *s = store_subscriber_new(t.a, &o, &err);
+	cr_assert(s, "%s", err.msg);
+	cr_assert_eq(store_subscriber_fd(s), -1);
+	cr_assert(!store_subscriber_wait(s, 1000), "no waiting without changes, and no sleep");
+	cr_assert(store_mailbox_create(t.a, "box", NULL, NULL, NULL, &err));
+	cr_assert_eq(cnt.n, 1);
+	cr_assert(store_subscriber_wait(s, 0));
+	tdeliver(&t, "box", msg, 0);
+	cr_assert_eq(cnt.n, 1, "already waiting: no second notification");
+	struct buf k = BUF_INIT;
+	uint64_t seq = 0;
+	take_kinds(s, &k, &seq);
+	cr_assert(strchr(buf_cstr(&k), 'M') && strchr(buf_cstr(&k), 'A'), "%s", buf_cstr(&k));
+	cr_assert(!store_subscriber_wait(s, 0));
+	for (int i = 0; i < 5; i++)
+		tdeliver(&t, "box", msg, 0);
+	cr_assert_geq(cnt.n, 3, "notified again after the take, and on overflow");
+	take_kinds(s, &k, &seq);
+	cr_assert_str_eq(buf_cstr(&k), "Z", "overflow gives one resync, got %s", buf_cstr(&k));
+	buf_free(&k);
+	store_subscriber_free(s);
+	tstore_close(&t);
+}

@@ -1,0 +1,187 @@
+/*
+ * CREATE (RFC 9051 6.3.4, RFC 6154 5.2 USE), DELETE (6.3.5), RENAME
+ * (6.3.6), SUBSCRIBE and UNSUBSCRIBE (6.3.7, 6.3.8) and STATUS (6.3.11,
+ * RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE, RFC 7889 APPENDLIMIT).
+ *
+ * Names go through the store's checks (store/mailbox.h): a name can never
+ * be a path, "." and ".." parts, empty parts, controls and overlong names
+ * are refused with NO [CANNOT].
+ */
+#include "imap/session.h"
+
+#include "base/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_inbox(struct str raw)
+{
+	return str_eqi_cstr(raw, "INBOX");
+}
+
+void cmd_create(struct imap_session *s)
+{
+	const struct imap_create_args *a = &s->cmd.u.create;
+	if (a->use && !sess_has(s, IMAP_CAP_CREATE_SPECIAL_USE)) {
+		sess_bad(s, NULL, "CREATE-SPECIAL-USE is disabled for this account");
+		return;
+	}
+	if (a->bad_use.len) {
+		/* RFC 6154 5.2: an attribute we do not have is USEATTR. */
+		sess_no(s, "USEATTR", "special-use attribute %.*s not supported",
+			(int)(a->bad_use.len > 40 ? 40 : a->bad_use.len), a->bad_use.p);
+		return;
+	}
+	/* RFC 9051 6.3.4: a trailing separator only says that children are planned. */
+	struct str raw = a->mailbox;
+	while (raw.len > 0 && raw.p[raw.len - 1] == '/')
+		raw.len--;
+	if (is_inbox(raw)) {
+		sess_no(s, "ALREADYEXISTS", "INBOX always exists");
+		return;
+	}
+	const char *name = sess_mailbox_arg(s, raw, false);
+	if (!name)
+		return;
+	/* As mox: new mailboxes are subscribed (so clients that list subscriptions see them). */
+	struct store_mailbox_create o = {.specialuse = a->use, .subscribe = true};
+	struct error err;
+	if (!store_mailbox_create(s->account, name, &o, s->sub, NULL, &err)) {
+		sess_no_err(s, "CREATE", &err);
+		return;
+	}
+	sess_ok(s, NULL, "CREATE completed");
+}
+
+void cmd_delete(struct imap_session *s)
+{
+	if (is_inbox(s->cmd.u.mailbox.name)) {
+		sess_no(s, "CANNOT", "INBOX cannot be deleted");
+		return;
+	}
+	const char *name = sess_mailbox_arg(s, s->cmd.u.mailbox.name, false);
+	if (!name)
+		return;
+	struct error err;
+	if (!store_mailbox_delete(s->account, name, s->sub, &err)) {
+		if (err.kind == ERR_EXISTS)
+			sess_no(s, "HASCHILDREN", "DELETE: %s", err.msg);
+		else
+			sess_no_err(s, "DELETE", &err);
+		return;
+	}
+	if (s->selected && strcmp(s->sel.name, name) == 0)
+		s->sel.deleted = true;
+	sess_ok(s, NULL, "DELETE completed");
+}
+
+void cmd_rename(struct imap_session *s)
+{
+	const struct imap_rename_args *a = &s->cmd.u.rename;
+	const char *from = sess_mailbox_arg(s, a->from, true);
+	if (!from)
+		return;
+	if (is_inbox(a->to)) {
+		sess_no(s, "ALREADYEXISTS", "INBOX always exists");
+		return;
+	}
+	const char *to = sess_mailbox_arg(s, a->to, false);
+	if (!to)
+		return;
+	struct error err;
+	if (!store_mailbox_rename(s->account, from, to, s->sub, &err)) {
+		sess_no_err(s, "RENAME", &err);
+		return;
+	}
+	/* The selected mailbox (or a parent of it) may have a new name now. */
+	if (s->selected) {
+		struct store_mailbox mb;
+		if (store_mailbox_get_id(s->account, s->sel.id, &s->ar, &mb, &err)) {
+			free(s->sel.name);
+			s->sel.name = xstrdup(mb.name);
+		}
+	}
+	sess_ok(s, NULL, "RENAME completed");
+}
+
+void cmd_subscribe(struct imap_session *s)
+{
+	bool sub = s->cmd.kind == IMAP_CMD_SUBSCRIBE;
+	const char *name = sess_mailbox_arg(s, s->cmd.u.mailbox.name, true);
+	if (!name)
+		return;
+	struct error err;
+	bool ok = sub ? store_subscription_add(s->account, name, s->sub, &err)
+		      : store_subscription_remove(s->account, name, s->sub, &err);
+	if (!ok) {
+		sess_no_err(s, sub ? "SUBSCRIBE" : "UNSUBSCRIBE", &err);
+		return;
+	}
+	sess_ok(s, NULL, "%s completed", sub ? "SUBSCRIBE" : "UNSUBSCRIBE");
+}
+
+void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, unsigned items)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "* STATUS ");
+	imap_put_mailbox(s, mb->name, &b);
+	buf_puts(&b, " (");
+	size_t start = b.len;
+	const struct store_mailbox_counts *c = &mb->counts;
+#define ITEM(bit, fmt, v)                                                                          \
+	if (items & (bit)) {                                                                       \
+		if (b.len > start)                                                                 \
+			buf_putc(&b, ' ');                                                         \
+		buf_printf(&b, fmt, v);                                                            \
+	}
+	ITEM(IMAP_STATUS_MESSAGES, "MESSAGES %lld", (long long)(c->total + c->deleted));
+	ITEM(IMAP_STATUS_UIDNEXT, "UIDNEXT %u", mb->uidnext);
+	ITEM(IMAP_STATUS_UIDVALIDITY, "UIDVALIDITY %u", mb->uidvalidity);
+	ITEM(IMAP_STATUS_UNSEEN, "UNSEEN %lld", (long long)c->unseen);
+	ITEM(IMAP_STATUS_DELETED, "DELETED %lld", (long long)c->deleted);
+	ITEM(IMAP_STATUS_SIZE, "SIZE %lld", (long long)c->size);
+	ITEM(IMAP_STATUS_RECENT, "RECENT %d", 0);
+	ITEM(IMAP_STATUS_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
+	     (unsigned long long)mb->highestmodseq);
+	ITEM(IMAP_STATUS_APPENDLIMIT, "APPENDLIMIT %llu", (unsigned long long)IMAP_APPEND_MAX);
+#undef ITEM
+	buf_puts(&b, ")\r\n");
+	sess_write(s, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Status items that need a capability, and what they enable. */
+bool sess_status_items_ok(struct imap_session *s, unsigned items)
+{
+	if ((items & IMAP_STATUS_SIZE) && !sess_has(s, IMAP_CAP_STATUS_SIZE)) {
+		sess_bad(s, NULL, "STATUS=SIZE is disabled for this account");
+		return false;
+	}
+	if (items & IMAP_STATUS_HIGHESTMODSEQ) {
+		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
+			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+			return false;
+		}
+		/* RFC 7162 3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command. */
+		sess_enable_condstore(s);
+	}
+	return true;
+}
+
+void cmd_status(struct imap_session *s)
+{
+	const struct imap_status_args *a = &s->cmd.u.status;
+	if (!sess_status_items_ok(s, a->items))
+		return;
+	const char *name = sess_mailbox_arg(s, a->mailbox, true);
+	if (!name)
+		return;
+	struct store_mailbox mb;
+	struct error err;
+	if (!store_mailbox_get(s->account, name, &s->ar, &mb, &err)) {
+		sess_no_err(s, "STATUS", &err);
+		return;
+	}
+	imap_status_line(s, &mb, a->items);
+	sess_ok(s, NULL, "STATUS completed");
+}

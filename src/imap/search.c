@@ -1,0 +1,377 @@
+/*
+ * SEARCH and UID SEARCH (RFC 9051 6.4.4) with every search key, CHARSET
+ * (UTF-8 and US-ASCII), ESEARCH results (RFC 4731: MIN MAX ALL COUNT),
+ * SAVE (RFC 5182) and MODSEQ (RFC 7162 3.1.5).
+ *
+ * The messages the client knows are read from the store in batches and the
+ * key tree is evaluated for each; the message text is read only when a key
+ * needs it (HEADER, BODY, TEXT), and its parse only for those and the SENT*
+ * keys. Text matching is case-insensitive (ASCII letters) substring search
+ * in the header values with RFC 2047 words decoded, and in the text parts
+ * decoded from their transfer encoding and charset. IMAP4rev2 clients get
+ * ESEARCH always (RFC 9051 7.3.4); rev1 clients get SEARCH unless they ask
+ * for RETURN.
+ */
+#include "imap/fetch.h"
+
+#include "mail/charset.h"
+#include "mail/header.h"
+
+#include <string.h>
+#include <strings.h>
+
+#define DAY 86400
+
+struct search_need {
+	bool parsed;
+	bool text;
+};
+
+static void need_of(const struct imap_search_key *k, struct search_need *n)
+{
+	switch (k->op) {
+	case IMAP_SK_HEADER:
+	case IMAP_SK_BODY:
+	case IMAP_SK_TEXT: n->text = n->parsed = true; break;
+	case IMAP_SK_SENTBEFORE:
+	case IMAP_SK_SENTON:
+	case IMAP_SK_SENTSINCE: n->parsed = true; break;
+	default: break;
+	}
+	for (size_t i = 0; i < k->nkids; i++)
+		need_of(&k->kids[i], n);
+}
+
+/* ASCII case-insensitive substring search; an empty needle matches. */
+static bool contains(const char *h, size_t hn, struct str needle)
+{
+	if (needle.len == 0)
+		return true;
+	if (hn < needle.len)
+		return false;
+	for (size_t i = 0; i + needle.len <= hn; i++)
+		if (strncasecmp(h + i, needle.p, needle.len) == 0)
+			return true;
+	return false;
+}
+
+struct search_msg {
+	struct fetch_msg fm;
+	uint32_t seq;
+	struct mail_header *hdr; /* top-level header, when scanned */
+};
+
+static struct mail_header *top_header(struct imap_session *s, struct search_msg *sm)
+{
+	if (sm->hdr)
+		return sm->hdr;
+	sm->hdr = arena_zalloc(&s->ar, sizeof *sm->hdr);
+	const char *data;
+	size_t len;
+	if (fetch_data(s, &sm->fm, &data, &len)) {
+		struct mail_message *pm = fetch_parsed(s, &sm->fm);
+		size_t end = pm->root.body_start < len ? pm->root.body_start : len;
+		mail_header_scan(data, 0, end, &s->ar, sm->hdr);
+	}
+	return sm->hdr;
+}
+
+static bool header_matches(struct imap_session *s, struct search_msg *sm, struct str name,
+			   struct str value)
+{
+	struct mail_header *h = top_header(s, sm);
+	for (size_t i = 0; i < h->n; i++) {
+		if (name.len && !str_eqi(h->fields[i].name, name))
+			continue;
+		struct buf d = BUF_INIT;
+		mail_decode_words_buf(h->fields[i].value, &d);
+		/* TEXT (no name) also matches field names. */
+		bool hit =
+		    contains(d.data ? d.data : "", d.len, value) ||
+		    contains(h->fields[i].value.p, h->fields[i].value.len, value) ||
+		    (!name.len && contains(h->fields[i].name.p, h->fields[i].name.len, value));
+		buf_free(&d);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* The text of the leaf parts, decoded (bounded by the message size). */
+static bool part_matches(const struct mail_part *p, const char *data, size_t len, struct str value)
+{
+	if (p->message)
+		return part_matches(p->message, data, len, value);
+	if (p->nchildren) {
+		for (size_t i = 0; i < p->nchildren; i++)
+			if (part_matches(&p->children[i], data, len, value))
+				return true;
+		return false;
+	}
+	if (p->body_start > len || p->end > len || p->end < p->body_start)
+		return false;
+	const char *b = data + p->body_start;
+	size_t n = p->end - p->body_start;
+	if (strcmp(p->type, "text") != 0 || p->flags & MAIL_F_DECODED_MESSAGE)
+		return contains(b, n, value);
+	struct buf dec = BUF_INIT, utf = BUF_INIT;
+	mail_transfer_decode(b, n, p->encoding, &dec);
+	const char *cs = mail_param_get(p->params, p->nparams, "charset");
+	bool hit;
+	if (cs && dec.len && mail_charset_to_utf8(cs, strlen(cs), dec.data, dec.len, &utf))
+		hit = contains(utf.data ? utf.data : "", utf.len, value);
+	else
+		hit = contains(dec.data ? dec.data : "", dec.len, value);
+	buf_free(&dec);
+	buf_free(&utf);
+	return hit;
+}
+
+static bool body_matches(struct imap_session *s, struct search_msg *sm, struct str value)
+{
+	const char *data;
+	size_t len;
+	if (!fetch_data(s, &sm->fm, &data, &len))
+		return false;
+	struct mail_message *pm = fetch_parsed(s, &sm->fm);
+	return part_matches(&pm->root, data, len, value);
+}
+
+static int64_t day_of(int64_t t, int tz)
+{
+	int64_t local = t + (int64_t)tz * 60;
+	int64_t d = local / DAY;
+	if (local < 0 && local % DAY)
+		d--;
+	return d * DAY;
+}
+
+static bool in_saved(const struct imap_session *s, uint32_t uid)
+{
+	for (size_t i = 0; i < s->sel.nsaved; i++)
+		if (s->sel.saved[i] == uid)
+			return true;
+	return false;
+}
+
+static bool eval(struct imap_session *s, const struct imap_search_key *k, struct search_msg *sm)
+{
+	const struct store_message *m = sm->fm.m;
+	struct imap_view *v = &s->sel.view;
+	switch (k->op) {
+	case IMAP_SK_ALL: return true;
+	case IMAP_SK_AND:
+		for (size_t i = 0; i < k->nkids; i++)
+			if (!eval(s, &k->kids[i], sm))
+				return false;
+		return true;
+	case IMAP_SK_OR: return eval(s, &k->kids[0], sm) || eval(s, &k->kids[1], sm);
+	case IMAP_SK_NOT: return !eval(s, &k->kids[0], sm);
+	case IMAP_SK_SEQSET:
+		if (k->set.saved)
+			return in_saved(s, m->uid);
+		return imap_seqset_contains(&k->set, sm->seq, (uint32_t)v->nreported);
+	case IMAP_SK_UIDSET:
+		if (k->set.saved)
+			return in_saved(s, m->uid);
+		return imap_seqset_contains(&k->set, m->uid,
+					    v->nreported ? v->uids[v->nreported - 1] : 0);
+	case IMAP_SK_FLAG:
+	case IMAP_SK_UNFLAG: {
+		bool set;
+		if (k->flag) {
+			set = (m->flags & k->flag) != 0;
+		} else {
+			char *kw = arena_strndup(&s->ar, k->keyword.p, k->keyword.len);
+			for (char *c = kw; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			set = store_keywords_has(&m->keywords, kw);
+		}
+		return k->op == IMAP_SK_FLAG ? set : !set;
+	}
+	case IMAP_SK_NEW:
+	case IMAP_SK_RECENT: return false; /* tern has no \Recent (RFC 9051 removed it) */
+	case IMAP_SK_OLD: return true;
+	case IMAP_SK_BEFORE: return day_of(m->received, m->received_tz) < k->day;
+	case IMAP_SK_ON: return day_of(m->received, m->received_tz) == k->day;
+	case IMAP_SK_SINCE: return day_of(m->received, m->received_tz) >= k->day;
+	case IMAP_SK_SENTBEFORE:
+	case IMAP_SK_SENTON:
+	case IMAP_SK_SENTSINCE: {
+		struct mail_message *pm = fetch_parsed(s, &sm->fm);
+		if (!pm->date)
+			return false;
+		int64_t d = day_of((int64_t)pm->date, pm->date_tzoffset);
+		return k->op == IMAP_SK_SENTBEFORE ? d < k->day
+		       : k->op == IMAP_SK_SENTON   ? d == k->day
+						   : d >= k->day;
+	}
+	case IMAP_SK_LARGER: return (uint64_t)m->size > k->number;
+	case IMAP_SK_SMALLER: return (uint64_t)m->size < k->number;
+	case IMAP_SK_HEADER: return header_matches(s, sm, k->name, k->value);
+	case IMAP_SK_BODY: return body_matches(s, sm, k->value);
+	case IMAP_SK_TEXT:
+		return header_matches(s, sm, (struct str){0}, k->value) ||
+		       body_matches(s, sm, k->value);
+	case IMAP_SK_MODSEQ: return m->modseq >= k->number;
+	}
+	return false;
+}
+
+/* Evaluates the program for the known messages; matches (UIDs, ascending) into *out. */
+static bool run(struct imap_session *s, const struct imap_search_key *root, uint32_t **out,
+		size_t *nout, uint64_t *maxmodseq)
+{
+	struct imap_view *v = &s->sel.view;
+	size_t known = v->nreported;
+	struct search_need need = {0};
+	need_of(root, &need);
+	*out = arena_array(&s->ar, known ? known : 1, sizeof **out);
+	*nout = 0;
+	*maxmodseq = 0;
+	struct store_uid_range *r = arena_array(&s->ar, IMAP_FETCH_BATCH, sizeof *r);
+	for (size_t done = 0; done < known;) {
+		size_t k = known - done > IMAP_FETCH_BATCH ? IMAP_FETCH_BATCH : known - done;
+		struct arena_mark mk = arena_mark(&s->ar);
+		size_t used;
+		size_t nr = imap_uids_to_ranges(v->uids + done, k, r, IMAP_FETCH_BATCH, &used);
+		struct store_uid_set set = {r, nr};
+		struct store_message *ms;
+		size_t nm;
+		struct error err;
+		if (!store_messages_fetch(s->account, s->sel.id, &set, 0,
+					  need.parsed ? STORE_FETCH_PARSED : 0, &s->ar, &ms, &nm,
+					  &err)) {
+			sess_no_err(s, "SEARCH", &err);
+			return false;
+		}
+		struct arena_mark per = arena_mark(&s->ar);
+		for (size_t j = 0; j < nm; j++) {
+			if (view_is_gone(v, ms[j].uid))
+				continue;
+			struct search_msg sm = {.fm = {.m = &ms[j]}, .seq = sess_seq(s, ms[j].uid)};
+			if (sm.seq == 0 || sm.seq > known)
+				continue;
+			bool hit = eval(s, root, &sm);
+			fetch_msg_done(&sm.fm);
+			arena_rewind(&s->ar, per);
+			if (hit) {
+				(*out)[(*nout)++] = ms[j].uid;
+				if (ms[j].modseq > *maxmodseq)
+					*maxmodseq = ms[j].modseq;
+			}
+		}
+		arena_rewind(&s->ar, mk);
+		done += used;
+	}
+	return true;
+}
+
+static void save_result(struct imap_session *s, unsigned ret, const uint32_t *uids, size_t n)
+{
+	free(s->sel.saved);
+	s->sel.saved = NULL;
+	s->sel.nsaved = 0;
+	s->sel.has_saved = true;
+	if (n == 0)
+		return;
+	s->sel.saved = xreallocarray(NULL, n, sizeof *uids);
+	/* RFC 5182 2.4: with MIN or MAX (and neither ALL nor COUNT) only those are saved. */
+	if ((ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX)) &&
+	    !(ret & (IMAP_SEARCH_RET_ALL | IMAP_SEARCH_RET_COUNT))) {
+		if (ret & IMAP_SEARCH_RET_MIN)
+			s->sel.saved[s->sel.nsaved++] = uids[0];
+		if ((ret & IMAP_SEARCH_RET_MAX) && (n > 1 || !(ret & IMAP_SEARCH_RET_MIN)))
+			s->sel.saved[s->sel.nsaved++] = uids[n - 1];
+		return;
+	}
+	memcpy(s->sel.saved, uids, n * sizeof *uids);
+	s->sel.nsaved = n;
+}
+
+static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nums, size_t n,
+			uint64_t maxmodseq, bool modseq)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "* ESEARCH (TAG ");
+	imap_put_string(s, s->cmd.tag.p, s->cmd.tag.len, &b);
+	buf_putc(&b, ')');
+	if (s->cmd.uid)
+		buf_puts(&b, " UID");
+	if (ret == 0)
+		ret = IMAP_SEARCH_RET_ALL;
+	if ((ret & IMAP_SEARCH_RET_MIN) && n)
+		buf_printf(&b, " MIN %u", nums[0]);
+	if ((ret & IMAP_SEARCH_RET_MAX) && n)
+		buf_printf(&b, " MAX %u", nums[n - 1]);
+	if ((ret & IMAP_SEARCH_RET_ALL) && n) {
+		buf_puts(&b, " ALL ");
+		imap_uidlist_format(nums, n, &b);
+	}
+	if (ret & IMAP_SEARCH_RET_COUNT)
+		buf_printf(&b, " COUNT %zu", n);
+	if (modseq && n)
+		buf_printf(&b, " MODSEQ %llu", (unsigned long long)maxmodseq);
+	buf_puts(&b, "\r\n");
+	sess_write(s, b.data, b.len);
+	buf_free(&b);
+}
+
+void cmd_search(struct imap_session *s)
+{
+	const struct imap_search_args *a = &s->cmd.u.search;
+	if (!sess_selected_ok(s))
+		return;
+	if (a->charset.len && !str_eqi_cstr(a->charset, "UTF-8") &&
+	    !str_eqi_cstr(a->charset, "US-ASCII")) {
+		sess_no(s, "BADCHARSET (UTF-8 US-ASCII)", "charset not supported");
+		return;
+	}
+	if (a->has_return && !sess_has(s, IMAP_CAP_ESEARCH)) {
+		sess_bad(s, NULL, "ESEARCH is disabled for this account");
+		return;
+	}
+	if ((a->ret & IMAP_SEARCH_RET_SAVE) && !sess_has(s, IMAP_CAP_SEARCHRES)) {
+		sess_bad(s, NULL, "SEARCHRES is disabled for this account");
+		return;
+	}
+	if (a->uses_modseq) {
+		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
+			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+			return;
+		}
+		sess_enable_condstore(s);
+	}
+	uint32_t *uids;
+	size_t n;
+	uint64_t maxmodseq;
+	if (!run(s, &a->root, &uids, &n, &maxmodseq))
+		return;
+	if (a->ret & IMAP_SEARCH_RET_SAVE)
+		save_result(s, a->ret, uids, n);
+	uint32_t *nums = uids;
+	if (!s->cmd.uid) {
+		nums = arena_array(&s->ar, n ? n : 1, sizeof *nums);
+		for (size_t i = 0; i < n; i++)
+			nums[i] = sess_seq(s, uids[i]);
+	}
+	bool rev2 = (s->enabled & IMAP_CAP_IMAP4REV2) != 0;
+	if (a->has_return || rev2) {
+		unsigned ret = a->ret & ~IMAP_SEARCH_RET_SAVE;
+		/* RFC 5182 2.1: SAVE alone gives no ESEARCH response. */
+		if (ret || !(a->ret & IMAP_SEARCH_RET_SAVE))
+			put_esearch(s, ret, nums, n, maxmodseq, a->uses_modseq);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "* SEARCH");
+		for (size_t i = 0; i < n; i++)
+			buf_printf(&b, " %u", nums[i]);
+		if (a->uses_modseq && n)
+			buf_printf(&b, " (MODSEQ %llu)", (unsigned long long)maxmodseq);
+		buf_puts(&b, "\r\n");
+		sess_write(s, b.data, b.len);
+		buf_free(&b);
+	}
+	sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID SEARCH" : "SEARCH");
+}
