@@ -32,7 +32,6 @@ mail_uid = {uid}
 mail_gid = {gid}
 first_valid_uid = 1
 mail_max_userip_connections = {maxconn}
-default_process_limit = {maxconn}
 default_client_limit = {maxconn}
 default_vsz_limit = 0
 namespace inbox {{
@@ -57,6 +56,7 @@ service imap-login {{
   }}
   service_count = 0
   process_min_avail = {cores}
+  process_limit = {cores}
   client_limit = {maxconn}
 }}
 service imap {{

@@ -889,8 +889,12 @@ static void *populate_thread(void *arg)
 	size_t cap = 600000;
 	char *msg = malloc(cap);
 	job->ok = false;
-	if (!msg || !conn_connect(&c, 0, LINE_MAX_LOAD) || !greeting(&c) || login(&c, &r) != ST_OK)
+	if (!msg || !conn_connect(&c, 0, LINE_MAX_LOAD) || !greeting(&c))
 		goto out;
+	if (login(&c, &r) != ST_OK) {
+		report_error(c.who, "LOGIN: %s", r.text);
+		goto out;
+	}
 	if (job->index > 0 && command(&c, &r, "CREATE \"%s\"", mailbox) != ST_OK) {
 		report_error(c.who, "CREATE: %s", r.text);
 		goto out;
@@ -1287,9 +1291,15 @@ static bool idle_open(struct conn *c, int i)
 	struct resp r = {0};
 	snprintf(c->who, sizeof c->who, "idle %d", i);
 	int src = opt.sources > 1 ? i % opt.sources : 0;
-	bool ok = conn_connect(c, src, LINE_MAX_IDLE) && greeting(c) && login(c, &r) == ST_OK;
-	if (ok && command(c, &r, "SELECT INBOX") != ST_OK)
+	bool ok = conn_connect(c, src, LINE_MAX_IDLE) && greeting(c);
+	if (ok && login(c, &r) != ST_OK) {
+		report_error(c->who, "LOGIN: %s", r.text);
 		ok = false;
+	}
+	if (ok && command(c, &r, "SELECT INBOX") != ST_OK) {
+		report_error(c->who, "SELECT INBOX: %s", r.text);
+		ok = false;
+	}
 	if (ok) {
 		resp_reset(&r);
 		snprintf(c->tag, sizeof c->tag, "a%u", ++c->tagseq);
@@ -1297,8 +1307,6 @@ static bool idle_open(struct conn *c, int i)
 		int n = snprintf(cmd, sizeof cmd, "%s IDLE\r\n", c->tag);
 		ok = conn_write(c, cmd, (size_t)n) && wait_for(c, &r, true) == ST_OK;
 	}
-	if (!ok && r.text[0])
-		report_error(c->who, "%s", r.text);
 	free(r.nums);
 	return ok;
 }
