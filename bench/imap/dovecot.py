@@ -62,6 +62,7 @@ service imap-login {{
 service imap {{
   process_limit = {maxconn}
   client_limit = {imap_client_limit}
+  service_count = {imap_service_count}
 }}
 service anvil {{
   client_limit = {anvil_limit}
@@ -80,7 +81,7 @@ def free_port():
 
 class Dovecot:
     """imap_client_limit: connections one imap process serves (Debian's default is 1: a process
-    per connection)."""
+    per connection; above 1 a process also lives on for further connections, service_count 0)."""
 
     def __init__(self, workdir, users, maxconn=12000, imap_client_limit=1):
         self.dir = workdir
@@ -100,6 +101,7 @@ class Dovecot:
             f.write(CONF.format(dir=workdir, port=self.port, uid=nobody.pw_uid,
                                 gid=nobody.pw_gid, maxconn=maxconn,
                                 imap_client_limit=imap_client_limit,
+                                imap_service_count=1 if imap_client_limit == 1 else 0,
                                 anvil_limit=maxconn + 1000, cores=os.cpu_count() or 1))
 
     def start(self):

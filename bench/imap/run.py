@@ -152,6 +152,12 @@ def measure(name, server, tool, args, work):
 
 def idle_hold(name, server, tool, args, work):
     log = open(os.path.join(work, "imapload-%s.log" % name), "a")
+    if args.populate:
+        p, _ = imapload(tool, "populate", server, args, ["-c", "1", "-n", "100", "-m", "idle"],
+                        log)
+        if p.returncode != 0:
+            print("%-8s populate FAILED:\n%s" % (name, indent(p.stderr)), flush=True)
+            return None
     extra = ["-k", str(args.idle), "-h", str(args.hold), "-S", str(args.sources)]
     p, res = imapload(tool, "idle", server, args, extra, log)
     print("%-8s idle hold:\n%s" % (name, indent(p.stdout)), flush=True)
@@ -165,12 +171,20 @@ def indent(text):
 
 
 def one_server(name, make, tool, args, work):
-    server = make().start()
-    try:
-        rate = measure(name, server, tool, args, work)
-        idle = idle_hold(name, server, tool, args, work) if args.idle else None
-    finally:
-        server.stop()
+    """The mixed load on a fresh server, then (--idle) the idle hold on another fresh one."""
+    rate = idle = None
+    if args.duration > 0:
+        server = make("load").start()
+        try:
+            rate = measure(name, server, tool, args, work)
+        finally:
+            server.stop()
+    if args.idle:
+        server = make("idle").start()
+        try:
+            idle = idle_hold(name, server, tool, args, work)
+        finally:
+            server.stop()
     return rate, idle
 
 
@@ -178,19 +192,21 @@ def one_run(args, tool, work):
     out = {}
     if args.only in (None, "tern"):
         if args.tern_port:
-            def make():
+            def make(phase):
                 return Running(args.tern_host, args.tern_port, args.tern_pid)
         else:
-            def make():
-                return Tern(args.tern, os.path.join(work, "tern"))
+            def make(phase):
+                return Tern(args.tern, os.path.join(work, "tern-" + phase))
         out["tern"] = one_server("tern", make, tool, args, work)
     if args.only in (None, "dovecot"):
-        def make():
-            limit = args.dovecot_idle_client_limit if args.idle else 1
-            return Dovecot(os.path.join(work, "dovecot"), {USER: PASSWORD},
-                           maxconn=max(args.idle, 1000) + 2000, imap_client_limit=limit)
+        def make(phase):
+            # The load runs with Debian's process per connection; the idle hold with
+            # --dovecot-idle-client-limit connections per imap process.
+            limit = args.dovecot_idle_client_limit if phase == "idle" else 1
+            d = os.path.join(work, "dovecot-" + phase)
+            return Dovecot(d, {USER: PASSWORD}, maxconn=max(args.idle, 1000) + 2000,
+                           imap_client_limit=limit)
         out["dovecot"] = one_server("dovecot", make, tool, args, work)
-        shutil.rmtree(os.path.join(work, "dovecot"), ignore_errors=True)
     return out
 
 
@@ -252,12 +268,13 @@ def main():
                 shutil.rmtree(work, ignore_errors=True)
     failed = False
     for i, res in enumerate(results):
-        rates = {k: v[0] for k, v in res.items()}
+        rates = {k: v[0] for k, v in res.items()} if args.duration > 0 else {}
         line = ", ".join("%s %s ops/s" % (k, "FAILED" if v is None else "%.1f" % v)
                          for k, v in rates.items())
         if rates.get("tern") and rates.get("dovecot"):
             line += ", ratio tern/dovecot %.2f" % (rates["tern"] / rates["dovecot"])
-        print("run %d: %s" % (i + 1, line))
+        if rates:
+            print("run %d: %s" % (i + 1, line))
         failed = failed or any(v is None for v in rates.values())
         for k, v in res.items():
             idle = v[1]
