@@ -34,6 +34,11 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from dovecot import Dovecot, free_port  # noqa: E402
 
+# Idle connections come from several loopback addresses, as real clients come from many: tern
+# refuses more than TERN_MAX_PER_IP connections from one IP (src/server/setup.h).
+TERN_MAX_PER_IP = 200
+CONNS_PER_SOURCE = 100
+
 USER = "user1@test.example"
 PASSWORD = "bench-secret-1234"
 
@@ -228,8 +233,10 @@ def main():
     ap.add_argument("--only", choices=["tern", "dovecot"])
     ap.add_argument("--idle", type=int, default=0, help="also hold this many idle connections")
     ap.add_argument("--hold", type=float, default=10, help="seconds to hold idle connections")
-    ap.add_argument("--sources", type=int, default=1,
-                    help="loopback source addresses for idle connections (127.0.0.1..N)")
+    ap.add_argument("--sources", type=int, default=0,
+                    help="loopback source addresses for idle connections (127.0.0.1..N); "
+                    "default: one per %d connections, as tern (like mox) allows %d per IP"
+                    % (CONNS_PER_SOURCE, TERN_MAX_PER_IP))
     ap.add_argument("--dovecot-idle-client-limit", type=int, default=100,
                     help="connections per Dovecot imap process in --idle runs (Debian: 1)")
     ap.add_argument("--tern", default=os.path.join(REPO, "tern"), help="tern binary")
@@ -248,6 +255,8 @@ def main():
     if (args.user != USER or args.password != PASSWORD) and args.only != "tern":
         raise SystemExit("--user/--password are for an already running server: add --only tern")
     if args.idle:
+        if args.sources <= 0:
+            args.sources = min(254, max(1, -(-args.idle // CONNS_PER_SOURCE)))
         nofile = raise_nofile()
         if nofile < args.idle + 100:
             raise SystemExit("open files limit %d is below %d idle connections" % (nofile, args.idle))
