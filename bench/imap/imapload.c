@@ -79,6 +79,7 @@ struct options {
 	int conns;
 	int threads;
 	int sources;
+	int users;
 	double hold;
 	long pid;
 };
@@ -595,14 +596,30 @@ static enum status logout(struct conn *c, struct resp *r)
 	return st;
 }
 
-static enum status login(struct conn *c, struct resp *r)
+static enum status login_as(struct conn *c, struct resp *r, const char *user)
 {
 	char u[300], p[300];
-	if (!quoted(u, sizeof u, opt.user) || !quoted(p, sizeof p, opt.password)) {
+	if (!quoted(u, sizeof u, user) || !quoted(p, sizeof p, opt.password)) {
 		report_error(c->who, "user or password too long or with CR/LF");
 		return ST_ERR;
 	}
 	return command(c, r, "LOGIN %s %s", u, p);
+}
+
+static enum status login(struct conn *c, struct resp *r)
+{
+	return login_as(c, r, opt.user);
+}
+
+/* Idle connection i's login name: with -U N, the "%d" in the user name becomes 1 + i % N. */
+static void idle_user(char *out, size_t cap, int i)
+{
+	const char *pct = opt.users > 1 ? strstr(opt.user, "%d") : NULL;
+	if (!pct) {
+		snprintf(out, cap, "%s", opt.user);
+		return;
+	}
+	snprintf(out, cap, "%.*s%d%s", (int)(pct - opt.user), opt.user, 1 + i % opt.users, pct + 2);
 }
 
 /* ---- deterministic messages ---- */
@@ -1313,9 +1330,11 @@ static bool idle_open(struct conn *c, int i)
 	struct resp r = {0};
 	snprintf(c->who, sizeof c->who, "idle %d", i);
 	int src = opt.sources > 1 ? i % opt.sources : 0;
+	char user[200];
+	idle_user(user, sizeof user, i);
 	bool ok = conn_connect(c, src, LINE_MAX_IDLE) && greeting(c);
-	if (ok && login(c, &r) != ST_OK) {
-		report_error(c->who, "LOGIN: %s", r.text);
+	if (ok && login_as(c, &r, user) != ST_OK) {
+		report_error(c->who, "LOGIN %s: %s", user, r.text);
 		ok = false;
 	}
 	if (ok && command(c, &r, "SELECT INBOX") != ST_OK) {
@@ -1481,6 +1500,7 @@ static void usage(void)
 	    "  -m PREFIX    mailbox prefix (load)     -s SEED     seed (1)\n"
 	    "  -k K         idle: connections (10000) -t T        idle: opening threads (16)\n"
 	    "  -S S         idle: loopback source addresses 127.0.0.1..S (1)\n"
+	    "  -U N         idle: N users, the %%d in -u replaced by 1..N (1)\n"
 	    "  -h SECONDS   idle: hold time (10)      -p PID      server pid: CPU and memory of "
 	    "its "
 	    "process tree\n");
@@ -1494,7 +1514,7 @@ int main(int argc, char **argv)
 	opt.mode = argv[1];
 	int ch;
 	optind = 2;
-	while ((ch = getopt(argc, argv, "H:P:u:w:Tc:d:o:n:m:s:k:t:S:h:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "H:P:u:w:Tc:d:o:n:m:s:k:t:S:U:h:p:")) != -1) {
 		switch (ch) {
 		case 'H': opt.host = optarg; break;
 		case 'P': opt.port = optarg; break;
@@ -1510,6 +1530,7 @@ int main(int argc, char **argv)
 		case 'k': opt.conns = atoi(optarg); break;
 		case 't': opt.threads = atoi(optarg); break;
 		case 'S': opt.sources = atoi(optarg); break;
+		case 'U': opt.users = atoi(optarg); break;
 		case 'h': opt.hold = atof(optarg); break;
 		case 'p': opt.pid = atol(optarg); break;
 		default: usage();
@@ -1517,6 +1538,11 @@ int main(int argc, char **argv)
 	}
 	if (!opt.user || !opt.password || optind != argc)
 		usage();
+	if (opt.users > 1 && (!strstr(opt.user, "%d") || strlen(opt.user) > 150)) {
+		fprintf(stderr,
+			"imapload: -U N needs a user name with %%d, e.g. user%%d@example.org\n");
+		return 2;
+	}
 	if (opt.clients < 1 || opt.clients > MAX_CLIENTS || opt.conns < 1 ||
 	    opt.conns > MAX_IDLE_CONNS || opt.messages < opt.clients || opt.sources < 1 ||
 	    opt.sources > 254 || strlen(opt.prefix) > 100) {

@@ -35,8 +35,11 @@ sys.path.insert(0, HERE)
 from dovecot import Dovecot, free_port  # noqa: E402
 
 # Idle connections come from several loopback addresses, as real clients come from many: tern
-# refuses more than TERN_MAX_PER_IP connections from one IP (src/server/setup.h).
+# refuses more than TERN_MAX_PER_IP connections from one IP (src/server/setup.h) and more than
+# TERN_MAX_PER_ACCOUNT IMAP connections of one account (src/imap/server.h), so they are spread
+# over --idle-users accounts too.
 TERN_MAX_PER_IP = 200
+TERN_MAX_PER_ACCOUNT = 1000
 CONNS_PER_SOURCE = 100
 
 USER = "user1@test.example"
@@ -55,8 +58,12 @@ def build_imapload(work):
     return out
 
 
+def idle_user(i):
+    return USER.replace("user1@", "user%d@" % i)
+
+
 class Tern:
-    def __init__(self, binary, work):
+    def __init__(self, binary, work, accounts=1):
         self.binary = binary
         self.dir = work
         self.port = free_port()
@@ -70,12 +77,15 @@ class Tern:
                     "Postmaster:\n\tAccount: user1\n\tMailbox: Postmaster\n"
                     % (run_user(), self.port))
         with open(os.path.join(os.path.dirname(self.conf), "domains.conf"), "w") as f:
-            f.write("Domains:\n\ttest.example: nil\nAccounts:\n\tuser1:\n\t\tDomain: test.example\n"
-                    "\t\tDestinations:\n\t\t\t%s: nil\n" % USER)
-        p = subprocess.run([binary, "-config", self.conf, "setaccountpassword", "user1"],
-                           input=PASSWORD + "\n", capture_output=True, text=True)
-        if p.returncode != 0:
-            raise SystemExit("tern setaccountpassword failed: %s%s" % (p.stdout, p.stderr))
+            f.write("Domains:\n\ttest.example: nil\nAccounts:\n")
+            for i in range(1, accounts + 1):
+                f.write("\tuser%d:\n\t\tDomain: test.example\n\t\tDestinations:\n"
+                        "\t\t\t%s: nil\n" % (i, idle_user(i)))
+        for i in range(1, accounts + 1):
+            p = subprocess.run([binary, "-config", self.conf, "setaccountpassword", "user%d" % i],
+                               input=PASSWORD + "\n", capture_output=True, text=True)
+            if p.returncode != 0:
+                raise SystemExit("tern setaccountpassword failed: %s%s" % (p.stdout, p.stderr))
         self.proc = None
 
     def start(self):
@@ -120,9 +130,9 @@ class Running:
         pass
 
 
-def imapload(tool, mode, server, args, extra, log):
+def imapload(tool, mode, server, args, extra, log, user=None):
     cmd = [tool, mode, "-H", getattr(server, "host", "127.0.0.1"), "-P", str(server.port),
-           "-u", args.user, "-w", args.password, "-s", str(args.seed)] + extra
+           "-u", user or args.user, "-w", args.password, "-s", str(args.seed)] + extra
     if server.pid:
         cmd += ["-p", str(server.pid)]
     print("$ " + " ".join(cmd), file=log, flush=True)
@@ -157,14 +167,18 @@ def measure(name, server, tool, args, work):
 
 def idle_hold(name, server, tool, args, work):
     log = open(os.path.join(work, "imapload-%s.log" % name), "a")
-    if args.populate:
-        p, _ = imapload(tool, "populate", server, args, ["-c", "1", "-n", "100", "-m", "idle"],
-                        log)
+    users = [args.user] if args.idle_users == 1 else [idle_user(i)
+                                                       for i in range(1, args.idle_users + 1)]
+    for user in users if args.populate else []:
+        p, _ = imapload(tool, "populate", server, args, ["-c", "1", "-n", "10", "-m", "idle"],
+                        log, user)
         if p.returncode != 0:
             print("%-8s populate FAILED:\n%s" % (name, indent(p.stderr)), flush=True)
             return None
-    extra = ["-k", str(args.idle), "-h", str(args.hold), "-S", str(args.sources)]
-    p, res = imapload(tool, "idle", server, args, extra, log)
+    extra = ["-k", str(args.idle), "-h", str(args.hold), "-S", str(args.sources),
+             "-U", str(args.idle_users)]
+    p, res = imapload(tool, "idle", server, args, extra, log,
+                      None if args.idle_users == 1 else idle_user(0).replace("0@", "%d@"))
     print("%-8s idle hold:\n%s" % (name, indent(p.stdout)), flush=True)
     if p.returncode != 0:
         print("%-8s idle FAILED:\n%s" % (name, indent(p.stderr)), flush=True)
@@ -201,7 +215,8 @@ def one_run(args, tool, work):
                 return Running(args.tern_host, args.tern_port, args.tern_pid)
         else:
             def make(phase):
-                return Tern(args.tern, os.path.join(work, "tern-" + phase))
+                return Tern(args.tern, os.path.join(work, "tern-" + phase),
+                            args.idle_users if phase == "idle" else 1)
         out["tern"] = one_server("tern", make, tool, args, work)
     if args.only in (None, "dovecot"):
         def make(phase):
@@ -209,7 +224,8 @@ def one_run(args, tool, work):
             # --dovecot-idle-client-limit connections per imap process.
             limit = args.dovecot_idle_client_limit if phase == "idle" else 1
             d = os.path.join(work, "dovecot-" + phase)
-            return Dovecot(d, {USER: PASSWORD}, maxconn=max(args.idle, 1000) + 2000,
+            users = {idle_user(i): PASSWORD for i in range(1, args.idle_users + 1)}
+            return Dovecot(d, users, maxconn=max(args.idle, 1000) + 2000,
                            imap_client_limit=limit)
         out["dovecot"] = one_server("dovecot", make, tool, args, work)
     return out
@@ -237,6 +253,9 @@ def main():
                     help="loopback source addresses for idle connections (127.0.0.1..N); "
                     "default: one per %d connections, as tern (like mox) allows %d per IP"
                     % (CONNS_PER_SOURCE, TERN_MAX_PER_IP))
+    ap.add_argument("--idle-users", type=int, default=20,
+                    help="accounts the idle connections are spread over (tern, like mox, allows "
+                    "%d IMAP connections per account)" % TERN_MAX_PER_ACCOUNT)
     ap.add_argument("--dovecot-idle-client-limit", type=int, default=100,
                     help="connections per Dovecot imap process in --idle runs (Debian: 1)")
     ap.add_argument("--tern", default=os.path.join(REPO, "tern"), help="tern binary")
@@ -252,6 +271,8 @@ def main():
         raise SystemExit("build tern first: make (or --tern BINARY)")
     if args.only != "tern" and not shutil.which("dovecot"):
         raise SystemExit("dovecot missing: apt-get install dovecot-imapd")
+    if args.tern_port and args.idle and args.idle_users != 1:
+        raise SystemExit("with --tern-port: --idle-users 1 (or create user1..userN yourself)")
     if (args.user != USER or args.password != PASSWORD) and args.only != "tern":
         raise SystemExit("--user/--password are for an already running server: add --only tern")
     if args.idle:
