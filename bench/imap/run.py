@@ -251,10 +251,10 @@ def main():
     ap.add_argument("--hold", type=float, default=10, help="seconds to hold idle connections")
     ap.add_argument("--sources", type=int, default=0,
                     help="loopback source addresses for idle connections (127.0.0.1..N); "
-                    "default: one per %d connections, as tern (like mox) allows %d per IP"
+                    "default: one per %d connections, as tern allows %d per IP"
                     % (CONNS_PER_SOURCE, TERN_MAX_PER_IP))
     ap.add_argument("--idle-users", type=int, default=20,
-                    help="accounts the idle connections are spread over (tern, like mox, allows "
+                    help="accounts the idle connections are spread over (tern allows "
                     "%d IMAP connections per account)" % TERN_MAX_PER_ACCOUNT)
     ap.add_argument("--dovecot-idle-client-limit", type=int, default=100,
                     help="connections per Dovecot imap process in --idle runs (Debian: 1)")
