@@ -8,18 +8,19 @@
  *             fixed weighted mix of FETCH, UID FETCH BODY.PEEK[], SEARCH, STORE, APPEND, EXPUNGE
  *             and IDLE/DONE for a duration or an operation count, then prints ops/s and latency
  *             percentiles in total and per operation type;
- *   idle      K connections that LOGIN, SELECT INBOX and enter IDLE, are held, then the resident
- *             memory of the server's process tree is read from /proc and every connection is
- *             checked to be alive (DONE answered by a tagged OK).
+ *   idle      K connections (spread over users and loopback source addresses with -U and -S)
+ *             that LOGIN, SELECT INBOX and enter IDLE, are held, then the resident memory of the
+ *             server's process tree is read from /proc and every connection is checked to be
+ *             alive (DONE answered by a tagged OK).
  *
  * Correctness: every tagged response must be OK; NO, BAD, a BYE, a timeout, a malformed response
  * or a response missing the data the command asked for counts as an error, is printed (the first
  * few) and makes the exit status 1. Errors are never counted as operations.
  *
- * Limits: a response line (without its literals) is at most LINE_MAX bytes; literals are read and
- * discarded as they stream, bounded by LITERAL_MAX; every read and write has a deadline of
- * IO_TIMEOUT_S seconds. Threads share nothing but the stop flag, the op counter and the barrier;
- * statistics are per thread and merged at the end.
+ * Limits: a response line (without its literals) is at most LINE_MAX_LOAD (LINE_MAX_IDLE for idle
+ * connections) bytes; literals are read and discarded as they stream, bounded by LITERAL_MAX;
+ * every read and write has a deadline of IO_TIMEOUT_S seconds. Load threads share nothing but the
+ * op counter and the start and end barriers; statistics are per thread and merged at the end.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -99,7 +100,6 @@ static struct options opt = {
 };
 
 static SSL_CTX *ssl_ctx;
-static atomic_bool stop_flag;
 static atomic_long ops_done;
 static atomic_int errors_shown;
 
@@ -1210,7 +1210,7 @@ static void *client_thread(void *arg)
 	cl->setup_ok = cl->msg && client_setup(cl);
 	pthread_barrier_wait(&ready_barrier);
 	pthread_barrier_wait(&go_barrier);
-	while (cl->setup_ok && !cl->c.dead && !atomic_load(&stop_flag)) {
+	while (cl->setup_ok && !cl->c.dead) {
 		if (now_ns() >= deadline_ns)
 			break;
 		if (opt.ops > 0 && atomic_fetch_add(&ops_done, 1) >= opt.ops)
