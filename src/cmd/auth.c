@@ -19,6 +19,7 @@
 #include "base/file.h"
 #include "base/mem.h"
 #include "cmd/config_cmds.h"
+#include "cmd/storecmd.h"
 #include "server/privdrop.h"
 #include "store/account.h"
 
@@ -154,8 +155,9 @@ static bool give_account(const struct config_static *cs, const char *account, st
 
 /* ---- the commands ---- */
 
-static int set_account_password(const struct config_static *cs, const char *account,
-				const struct auth_credentials *c)
+/* No server runs: the command opens the account itself. */
+static bool set_local(const struct config_static *cs, const char *account, const struct buf *blob,
+		      struct error *err)
 {
 	struct arena a;
 	arena_init(&a, 4096);
@@ -164,21 +166,36 @@ static int set_account_password(const struct config_static *cs, const char *acco
 	struct store_account_options o = {
 	    .data_dir = cs->datadir, .name = account, .initial = initial, .ninitial = ninitial};
 	struct store_account *acc = NULL;
-	struct buf blob = BUF_INIT;
-	struct error err = {0};
-	auth_credentials_serialize(c, &blob);
-	bool ok = store_account_open(&o, &acc, &err) &&
-		  store_account_credentials_set(acc, blob.data, blob.len, &err);
+	bool ok = store_account_open(&o, &acc, err) &&
+		  store_account_credentials_set(acc, blob->data, blob->len, err);
 	if (acc)
 		store_account_close(acc);
+	arena_free(&a);
+	return ok && give_account(cs, account, err);
+}
+
+/*
+ * A running server has the account open (and the store allows one process
+ * per account): it is handed the derived credentials over the ctl socket.
+ */
+static int set_account_password(const struct cmd_env *env, const struct config_static *cs,
+				const char *account, const struct auth_credentials *c)
+{
+	struct buf blob = BUF_INIT;
+	auth_credentials_serialize(c, &blob);
+	struct ctl_conn conn;
+	bool running = false;
+	struct error err = {0};
+	bool ok = storecmd_dial(env, "setaccountpassword", &conn, &running, &err);
+	if (ok && running) {
+		ok = ctl_send_str(&conn, account, &err) &&
+		     ctl_send(&conn, blob.data, blob.len, &err) && ctl_recv_status(&conn, &err);
+		ctl_close(&conn);
+	} else if (ok) {
+		ok = set_local(cs, account, &blob, &err);
+	}
 	sodium_memzero(blob.data, blob.cap);
 	buf_free(&blob);
-	arena_free(&a);
-	if (ok)
-		ok = give_account(cs, account, &err);
-	if (!ok && err.kind == ERR_TEMPORARY)
-		return cmd_fail("%s; the running server has the account open: try again later",
-				err.msg);
 	return ok ? 0 : cmd_fail("%s", err.msg);
 }
 
@@ -203,7 +220,7 @@ static int run_setaccountpassword(const struct cmd_env *env, int argc, char **ar
 		 !auth_credentials_derive(pw, len, NULL, &cred, &err))
 		rc = cmd_fail("%s", err.msg);
 	else
-		rc = set_account_password(config_static(c), argv[0], &cred);
+		rc = set_account_password(env, config_static(c), argv[0], &cred);
 	sodium_memzero(pw, sizeof pw);
 	auth_credentials_wipe(&cred);
 	config_free(c);

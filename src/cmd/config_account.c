@@ -10,13 +10,12 @@
 #include "base/file.h"
 #include "base/mem.h"
 #include "cmd/config_cmds.h"
+#include "cmd/storecmd.h"
+#include "store/account.h"
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* mox: a disabled-login message is shown in SMTP and IMAP replies. */
 #define LOGIN_DISABLED_MAX 256
@@ -240,34 +239,28 @@ static bool edit_account_rm(void *arg, struct cfg_dynamic *d, struct arena *a, s
 	return true;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path) < 0 ? -1 : 0;
-}
-
-/* mox removes an account's data with the account: messages, index and all. */
+/*
+ * mox removes an account's data with the account: messages, index and all.
+ * A running server does it (it may have the account open, and IMAP sessions
+ * of the account keep its data until they end); otherwise the command does.
+ */
 static int remove_account_data(const struct cmd_env *env, const char *name)
 {
+	struct ctl_conn c;
+	bool running = false;
 	struct error err = {0};
-	struct config_static *cs = config_static_load(env->config_path, &err);
-	if (!cs)
-		return cmd_fail("%s", err.msg);
-	char *accounts = path_join(cs->datadir, "accounts");
-	char *dir = path_join(accounts, name);
-	int rc = 0;
-	struct stat st;
-	if (lstat(dir, &st) == 0 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		rc =
-		    cmd_fail("account removed from the config, but removing its data in %s failed: "
-			     "%s",
-			     dir, strerror(errno));
-	free(dir);
-	free(accounts);
-	config_static_free(cs);
-	return rc;
+	bool ok = storecmd_dial(env, "accountrm", &c, &running, &err);
+	if (ok && running) {
+		ok = ctl_send_str(&c, name, &err) && storecmd_recv_report(&c, &err);
+		ctl_close(&c);
+	} else if (ok) {
+		struct config_static *cs = config_static_load(env->config_path, &err);
+		bool deferred;
+		ok = cs && store_account_remove(cs->datadir, name, &deferred, &err);
+		config_static_free(cs);
+	}
+	return ok ? 0
+		  : cmd_fail("account removed from the config, but not its data: %s", err.msg);
 }
 
 static int run_account_rm(const struct cmd_env *env, int argc, char **argv)

@@ -1,10 +1,12 @@
 #include "server/ctlcmds.h"
 
+#include "auth/credentials.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "server/server.h"
 #include "server/setup.h"
+#include "smtp/backend.h"
 #include "store/account.h"
 #include "store/backup.h"
 #include "store/cfgopen.h"
@@ -12,6 +14,7 @@
 #include "store/importer.h"
 #include "store/maint.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -312,10 +315,80 @@ done:
 	free_args(args, 3);
 }
 
+/* --- accounts: password and removal, done here because the server has them open --- */
+
+/*
+ * "setaccountpassword", then frames: account, serialized credentials
+ * (auth/credentials.h; derived by the command, the password never travels).
+ * The ctl socket is only for the server's user (mode 0600).
+ */
+static void cmd_setaccountpassword(struct server_setup *setup, struct ctl_conn *c)
+{
+	struct buf args[2] = {BUF_INIT, BUF_INIT};
+	struct error err = {0};
+	struct store_account *a = NULL;
+	struct auth_credentials cred;
+	bool parsed = false;
+	if (!recv_args(c, args, 2, &err))
+		goto done;
+	parsed = auth_credentials_deserialize(args[1].data, args[1].len, &cred, &err);
+	bool ok = parsed && open_account(setup, args[0].data, &a, NULL, &err) &&
+		  store_account_credentials_set(a, args[1].data, args[1].len, &err);
+	struct logger lg = {log_pkg("ctl"), 0};
+	log_info(&lg, "account password set", LS("account", args[0].data),
+		 LS("err", ok ? "" : err.msg));
+	ok ? ctl_send_str(c, "ok", NULL) : ctl_send_error(c, err.msg, NULL);
+done:
+	if (parsed)
+		auth_credentials_wipe(&cred);
+	if (a)
+		store_account_close(a);
+	if (args[1].data)
+		sodium_memzero(args[1].data, args[1].cap);
+	free_args(args, 2);
+}
+
+/*
+ * "accountrm", then a frame with the account, after it was removed from
+ * domains.conf and the server reloaded. Removes the account's data: at once,
+ * or when the last IMAP session of the account ends. Answers with a report,
+ * then the status.
+ */
+static void cmd_accountrm(struct server_setup *setup, struct ctl_conn *c)
+{
+	struct buf name = BUF_INIT;
+	struct error err = {0};
+	if (!ctl_recv(c, &name, &err))
+		goto done;
+	buf_reserve(&name, 0);
+	struct config_dynamic *d = config_dynamic_get(setup_config(setup));
+	bool configured = cfg_account_find(d->d, name.data) != NULL;
+	config_dynamic_put(d);
+	bool deferred = false, ok;
+	if (configured) {
+		ok = error_set(&err, ERR_INVALID, "account %s is still configured", name.data);
+	} else {
+		if (setup_smtp_backend(setup))
+			smtp_backend_forget_account(setup_smtp_backend(setup), name.data);
+		ok = store_account_remove(setup_datadir(setup), name.data, &deferred, &err);
+	}
+	struct logger lg = {log_pkg("ctl"), 0};
+	log_info(&lg, "account data removal", LS("account", name.data),
+		 LS("deferred", deferred ? "yes" : "no"), LS("err", ok ? "" : err.msg));
+	const char *report = !ok ? ""
+			     : deferred ? "account data will be removed when its last session ends\n"
+					: "";
+	if (ctl_send_str(c, report, NULL))
+		ok ? ctl_send_str(c, "ok", NULL) : ctl_send_error(c, err.msg, NULL);
+done:
+	buf_free(&name);
+}
+
 static const struct ctlcmd commands[] = {
     {"stop", cmd_stop},     {"loglevels", cmd_loglevels}, {"reload", cmd_reload},
     {"import", cmd_import}, {"export", cmd_export},       {"backup", cmd_backup},
-    {"maint", cmd_maint},
+    {"maint", cmd_maint},   {"setaccountpassword", cmd_setaccountpassword},
+    {"accountrm", cmd_accountrm},
 };
 
 void ctlcmds_dispatch(void *ctx, struct ctl_conn *c, const char *cmd)

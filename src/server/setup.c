@@ -373,6 +373,11 @@ const char *setup_datadir(const struct server_setup *s)
 	return config_static(s->config)->datadir;
 }
 
+struct smtp_backend *setup_smtp_backend(struct server_setup *s)
+{
+	return s->smtp_backend;
+}
+
 struct config *setup_config(struct server_setup *s)
 {
 	return s->config;

@@ -66,5 +66,7 @@ void setup_free(struct server_setup *s);
 const struct run_user *setup_user(const struct server_setup *s);
 const char *setup_datadir(const struct server_setup *s);
 struct config *setup_config(struct server_setup *s);
+/* The SMTP services' backend; NULL when no SMTP service is configured. */
+struct smtp_backend *setup_smtp_backend(struct server_setup *s);
 
 #endif

@@ -48,4 +48,9 @@ struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
 void smtp_backend_set_hold(struct smtp_backend *b, const struct smtp_hold_ops *hold);
 const struct smtp_hold_ops *smtp_backend_hold(struct smtp_backend *b);
 
+/* Drops the backend's cached handle of an account, so its data can be
+ * removed (store_account_remove) and a later account of that name starts
+ * fresh. */
+void smtp_backend_forget_account(struct smtp_backend *b, const char *name);
+
 #endif

@@ -106,6 +106,21 @@ static bool deliver(void *arg, const struct smtp_delivery *d, struct error *err)
 	return ok;
 }
 
+void smtp_backend_forget_account(struct smtp_backend *b, const char *name)
+{
+	struct store_account *acc = NULL;
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < b->naccounts; i++)
+		if (strcmp(b->accounts[i].name, name) == 0) {
+			acc = b->accounts[i].acc;
+			free(b->accounts[i].name);
+			b->accounts[i] = b->accounts[--b->naccounts];
+			break;
+		}
+	pthread_mutex_unlock(&b->mu);
+	store_account_close(acc);
+}
+
 void backend_store_init(struct smtp_backend *b)
 {
 	b->delivery = (struct smtp_delivery_ops){deliver, b};
