@@ -290,7 +290,8 @@ enum imap_search_op {
 	IMAP_SK_SENTSINCE,
 	IMAP_SK_LARGER,
 	IMAP_SK_SMALLER,
-	IMAP_SK_HEADER, /* name, value (FROM/TO/CC/BCC/SUBJECT too) */
+	IMAP_SK_HEADER,   /* name, value */
+	IMAP_SK_ENVELOPE, /* name (FROM, TO, CC, BCC or SUBJECT), value */
 	IMAP_SK_BODY,
 	IMAP_SK_TEXT,
 	IMAP_SK_MODSEQ, /* RFC 7162 3.1.5 */

@@ -123,7 +123,7 @@ static bool header_key(struct sctx *x, struct imap_search_key *k, bool *matched)
 	*matched = true;
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		if (imap_p_take_word(x->p, fields[i])) {
-			k->op = IMAP_SK_HEADER;
+			k->op = IMAP_SK_ENVELOPE;
 			k->name = str_from(fields[i]);
 			return imap_p_sp(x->p) && imap_p_astring(x->p, &k->value);
 		}

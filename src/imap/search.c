@@ -35,7 +35,8 @@ static void need_of(const struct imap_search_key *k, struct search_need *n)
 	case IMAP_SK_TEXT: n->text = n->parsed = true; break;
 	case IMAP_SK_SENTBEFORE:
 	case IMAP_SK_SENTON:
-	case IMAP_SK_SENTSINCE: n->parsed = true; break;
+	case IMAP_SK_SENTSINCE:
+	case IMAP_SK_ENVELOPE: n->parsed = true; break;
 	default: break;
 	}
 	for (size_t i = 0; i < k->nkids; i++)
@@ -95,6 +96,51 @@ static bool header_matches(struct imap_session *s, struct search_msg *sm, struct
 			return true;
 	}
 	return false;
+}
+
+/*
+ * FROM, TO, CC, BCC and SUBJECT match "the envelope structure's" field
+ * (RFC 9051 6.4.4), which the store keeps parsed: no message file is read.
+ * An address matches in its display name (RFC 2047 words decoded, or as
+ * written) and in its "mailbox@host" form.
+ */
+static bool address_matches(const struct mail_addrlist *l, struct str value)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct mail_address *a = &l->v[i];
+		if (a->name && *a->name) {
+			struct buf d = BUF_INIT;
+			mail_decode_words_buf(str_from(a->name), &d);
+			bool hit = contains(d.data ? d.data : "", d.len, value) ||
+				   contains(a->name, strlen(a->name), value);
+			buf_free(&d);
+			if (hit)
+				return true;
+		}
+		struct buf addr = BUF_INIT;
+		buf_printf(&addr, "%s@%s", a->localpart ? a->localpart : "",
+			   a->domain ? a->domain : "");
+		bool hit = contains(addr.data, addr.len, value);
+		buf_free(&addr);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+static bool envelope_matches(struct imap_session *s, struct search_msg *sm, struct str field,
+			     struct str value)
+{
+	const struct mail_message *pm = fetch_parsed(s, &sm->fm);
+	const struct mail_envelope *e = &pm->envelope;
+	if (str_eqi_cstr(field, "SUBJECT"))
+		return contains(pm->subject, strlen(pm->subject), value) ||
+		       (e->subject && contains(e->subject, strlen(e->subject), value));
+	const struct mail_addrlist *l = str_eqi_cstr(field, "FROM") ? &e->from
+					: str_eqi_cstr(field, "TO") ? &e->to
+					: str_eqi_cstr(field, "CC") ? &e->cc
+								    : &e->bcc;
+	return address_matches(l, value);
 }
 
 /* The text of the leaf parts, decoded (bounded by the message size). */
@@ -210,6 +256,7 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 	case IMAP_SK_LARGER: return (uint64_t)m->size > k->number;
 	case IMAP_SK_SMALLER: return (uint64_t)m->size < k->number;
 	case IMAP_SK_HEADER: return header_matches(s, sm, k->name, k->value);
+	case IMAP_SK_ENVELOPE: return envelope_matches(s, sm, k->name, k->value);
 	case IMAP_SK_BODY: return body_matches(s, sm, k->value);
 	case IMAP_SK_TEXT:
 		return header_matches(s, sm, (struct str){0}, k->value) ||

@@ -133,6 +133,44 @@ def test_store_copy_move_expunge(imapd):
     m.logout()
 
 
+def test_search_address_and_subject_keys_use_the_envelope(imapd):
+    """FROM/TO/CC/BCC/SUBJECT match the envelope's fields (RFC 9051 6.4.4):
+    display names with encoded words decoded, and mailbox@host."""
+    m = login(imapd)
+    msg = ("From: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <joerg@peer.example>\r\n"
+           "To: Team <team@lists.example>, solo@one.example\r\n"
+           "Cc: \"Carol C.\" <carol@cc.example>\r\n"
+           "Bcc: hidden@bcc.example\r\n"
+           "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus Berlin\r\n"
+           "\r\nFrom the body: bodyonly@nowhere.example\r\n").encode()
+    assert m.append("INBOX", None, None, msg)[0] == "OK"
+    assert m.append("INBOX", None, None, PLAIN)[0] == "OK"
+    m.select("INBOX")
+    r = Raw(imapd.imap_ports["imap"])
+    r.line()
+    r.login()
+    r.cmd(b"s", b"SELECT INBOX")
+    def s(crit):
+        lines, t = r.cmd(b"x", b"SEARCH CHARSET UTF-8 " + crit)
+        assert t.startswith(b"x OK"), (crit, t)
+        return lines[0]
+    assert s("FROM {5+}\r\nJ\xc3\xb6rg".encode("latin-1")) == b"* SEARCH 1"
+    assert s(b"FROM =?UTF-8?Q?J=C3=B6rg") == b"* SEARCH 1", "as written"
+    assert s(b"FROM JOERG@PEER") == b"* SEARCH 1"
+    assert s(b"FROM alice") == b"* SEARCH 2"
+    assert s(b"FROM bodyonly") == b"* SEARCH", "the body is not the envelope"
+    assert s(b"TO solo@one") == b"* SEARCH 1"
+    assert s(b"TO team") == b"* SEARCH 1"
+    assert s(b"TO mjl@test.example") == b"* SEARCH 2"
+    assert s(b"CC \"Carol C.\"") == b"* SEARCH 1"
+    assert s(b"BCC hidden") == b"* SEARCH 1"
+    assert s(b"CC hidden") == b"* SEARCH"
+    assert s("SUBJECT {7+}\r\nGr\xc3\xbc\xc3\x9fe".encode("latin-1")) == b"* SEARCH 1"
+    assert s(b"SUBJECT BERLIN") == b"* SEARCH 1"
+    assert s(b"OR FROM alice SUBJECT berlin") == b"* SEARCH 1 2"
+    m.logout()
+
+
 def test_search_keys_and_esearch(imapd):
     m = setup_box(imapd)
     def s(*crit):

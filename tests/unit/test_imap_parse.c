@@ -275,7 +275,7 @@ Test(imap_parse, search)
 	cr_assert_eq(r->kids[0].op, IMAP_SK_FLAG);
 	cr_assert_eq(r->kids[1].op, IMAP_SK_SINCE);
 	cr_assert_eq(r->kids[2].op, IMAP_SK_NOT);
-	cr_assert_eq(r->kids[2].kids[0].op, IMAP_SK_HEADER);
+	cr_assert_eq(r->kids[2].kids[0].op, IMAP_SK_ENVELOPE);
 	c = ok("s UID SEARCH RETURN (MIN COUNT SAVE) CHARSET UTF-8 OR (1:3 UNSEEN) "
 	       "HEADER X-Foo bar MODSEQ \"/flags/\\\\draft\" all 620162338\r\n");
 	cr_assert(c.u.search.has_return);
