@@ -18,7 +18,7 @@
 #include <time.h>
 
 struct pending_delivery {
-	struct pending_delivery *next;
+	struct store_pending_write w; /* queued for the group commit (txn.c); its ok/err/done */
 	struct store_delivery *d;
 	struct arena ar; /* the delivering thread's; used by the committer while it waits */
 	const char **names;
@@ -27,9 +27,6 @@ struct pending_delivery {
 	struct buf parsed; /* serialized parse; empty when the message was not parsed */
 	struct thread_info ti;
 	const char *from; /* first From address, lower case, "" when unknown */
-	bool done;
-	bool ok;
-	struct error err;
 };
 
 /* --- validation --- */
@@ -243,89 +240,22 @@ static bool insert_delivery(struct store_account *a, struct pending_delivery *p,
 	return acct_add_size(a, bytes, err);
 }
 
-/* --- group commit --- */
+/* --- group commit (txn.c) --- */
 
-static struct pending_delivery *take_batch(struct store_account *a)
+static bool insert_queued(struct store_account *a, void *arg, struct change_list *cl,
+			  struct error *err)
 {
-	pthread_mutex_lock(&a->qmu);
-	struct pending_delivery *head = a->qhead, *last = NULL, *p = head;
-	for (int n = 0; p && n < STORE_COMMIT_BATCH_MAX; n++) {
-		last = p;
-		p = p->next;
-	}
-	if (last) {
-		a->qhead = last->next;
-		if (!a->qhead)
-			a->qtail = NULL;
-		last->next = NULL;
-	}
-	pthread_mutex_unlock(&a->qmu);
-	return head;
-}
-
-static void fail_all(struct pending_delivery *batch, const struct error *err)
-{
-	for (struct pending_delivery *p = batch; p; p = p->next) {
-		if (p->ok)
-			p->err = *err;
-		p->ok = false;
-	}
-}
-
-/* With the write lock held: commits the queued deliveries (at most a batch) in one transaction. */
-static void commit_batch(struct store_account *a)
-{
-	struct pending_delivery *batch = take_batch(a);
-	if (!batch)
-		return;
-	struct change_list cl;
-	changes_init(&cl);
-	struct error err;
-	bool ok = db_begin_write(&a->wdb, &err);
-	for (struct pending_delivery *p = batch; ok && p; p = p->next) {
-		struct change_box *mark = changes_mark(&cl);
-		cl.origin = p->d->origin;
-		p->ok = db_savepoint(&a->wdb, &p->err) && insert_delivery(a, p, &cl, &p->err) &&
-			db_savepoint_release(&a->wdb, &p->err);
-		if (!p->ok) {
-			db_savepoint_rollback(&a->wdb);
-			changes_truncate(&cl, mark);
-		}
-	}
-	if (ok)
-		ok = db_commit(&a->wdb, &err);
-	if (ok) {
-		changes_publish(a, &cl);
-	} else {
-		db_rollback(&a->wdb);
-		changes_discard(&cl);
-		error_prefix(&err, "committing deliveries");
-		fail_all(batch, &err);
-	}
-	for (struct pending_delivery *p = batch; p; p = p->next)
-		p->done = true;
+	return insert_delivery(a, arg, cl, err);
 }
 
 static bool group_commit(struct store_account *a, struct pending_delivery *p, struct error *err)
 {
-	pthread_mutex_lock(&a->qmu);
-	if (a->qtail)
-		a->qtail->next = p;
-	else
-		a->qhead = p;
-	a->qtail = p;
-	pthread_mutex_unlock(&a->qmu);
-	/*
-	 * Whoever holds the write lock next commits everything queued, so while
-	 * one batch's WAL fsync runs the next batch gathers.
-	 */
-	pthread_mutex_lock(&a->wmu);
-	while (!p->done)
-		commit_batch(a);
-	pthread_mutex_unlock(&a->wmu);
-	if (!p->ok && err)
-		*err = p->err;
-	return p->ok;
+	struct store_pending_write *w = &p->w;
+	store_write_enqueue(a, &w, 1);
+	store_write_wait(a, w);
+	if (!w->ok && err)
+		*err = w->err;
+	return w->ok;
 }
 
 /* --- the message file --- */
@@ -342,6 +272,9 @@ static bool store_file(struct store_account *a, struct store_delivery *d, struct
 static void pending_init(struct pending_delivery *p, struct store_delivery *d, int64_t now)
 {
 	memset(p, 0, sizeof *p);
+	p->w.fn = insert_queued;
+	p->w.arg = p;
+	p->w.origin = d->origin;
 	p->d = d;
 	d->file_id = 0;
 	arena_init(&p->ar, 4096);
@@ -394,7 +327,7 @@ static void *prepare_some(void *arg)
 {
 	struct prepare_work *w = arg;
 	for (size_t i = w->first; i < w->n; i += w->step)
-		w->ps[i].ok = prepare(w->a, &w->ps[i], &w->ps[i].err);
+		w->ps[i].w.ok = prepare(w->a, &w->ps[i], &w->ps[i].w.err);
 	return NULL;
 }
 
@@ -427,22 +360,15 @@ static void prepare_parallel(struct store_account *a, struct pending_delivery *p
 /* Queues the prepared deliveries in array order and commits until all are done. */
 static void group_commit_many(struct store_account *a, struct pending_delivery *ps, size_t n)
 {
-	pthread_mutex_lock(&a->qmu);
-	for (size_t i = 0; i < n; i++) {
-		if (ps[i].done)
-			continue; /* not prepared */
-		if (a->qtail)
-			a->qtail->next = &ps[i];
-		else
-			a->qhead = &ps[i];
-		a->qtail = &ps[i];
-	}
-	pthread_mutex_unlock(&a->qmu);
-	pthread_mutex_lock(&a->wmu);
+	struct store_pending_write **q = xcalloc(n ? n : 1, sizeof *q);
+	size_t nq = 0;
 	for (size_t i = 0; i < n; i++)
-		while (!ps[i].done)
-			commit_batch(a);
-	pthread_mutex_unlock(&a->wmu);
+		if (!ps[i].w.done) /* not prepared */
+			q[nq++] = &ps[i].w;
+	store_write_enqueue(a, q, nq);
+	for (size_t i = 0; i < nq; i++)
+		store_write_wait(a, q[i]);
+	free(q);
 }
 
 bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_t n,
@@ -458,18 +384,18 @@ bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_
 		pending_init(&ps[i], &d[i], now);
 	prepare_parallel(a, ps, n);
 	for (size_t i = 0; i < n; i++) {
-		prepared[i] = ps[i].ok;
-		ps[i].done = !ps[i].ok;
+		prepared[i] = ps[i].w.ok;
+		ps[i].w.done = !ps[i].w.ok;
 	}
 	group_commit_many(a, ps, n);
 	bool all = true;
 	for (size_t i = 0; i < n; i++) {
-		delivered[i] = ps[i].ok;
-		if (!ps[i].ok && all && err)
-			*err = ps[i].err;
-		if (!ps[i].ok && prepared[i])
+		delivered[i] = ps[i].w.ok;
+		if (!ps[i].w.ok && all && err)
+			*err = ps[i].w.err;
+		if (!ps[i].w.ok && prepared[i])
 			files_remove(a->msgdir, d[i].file_id);
-		all = all && ps[i].ok;
+		all = all && ps[i].w.ok;
 		pending_free(&ps[i]);
 	}
 	free(ps);

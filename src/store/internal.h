@@ -60,10 +60,10 @@ struct store_account {
 	/* reads */
 	struct db_pool readers;
 
-	/* group commit queue (see deliver.c) */
+	/* group commit queue (see txn.c) */
 	pthread_mutex_t qmu;
-	struct pending_delivery *qhead;
-	struct pending_delivery *qtail;
+	struct store_pending_write *qhead;
+	struct store_pending_write *qtail;
 
 	/* file ids handed out from [next_file_id, file_id_limit) */
 	pthread_mutex_t idmu;
@@ -87,11 +87,32 @@ typedef bool (*store_write_fn)(struct store_account *a, void *arg, struct change
 			       struct error *err);
 /*
  * Runs fn in a write transaction, commits, and publishes the changes it
- * recorded (skipping origin). On failure everything is rolled back and
- * nothing is published.
+ * recorded (skipping origin). On failure everything fn did is rolled back
+ * and nothing of it is published.
+ *
+ * Group commit: writes are queued, and whoever holds the write lock runs
+ * every queued write (up to STORE_COMMIT_BATCH_MAX), each inside its own
+ * savepoint, then commits them together: one WAL fsync for the batch, while
+ * the next batch gathers. fn may so run on another thread than the caller's,
+ * which waits meanwhile; a failing fn fails only its own write.
  */
 bool store_write(struct store_account *a, struct store_subscriber *origin, store_write_fn fn,
 		 void *arg, struct error *err);
+
+/* A queued write (store_write and deliver.c's deliveries). */
+struct store_pending_write {
+	struct store_pending_write *next;
+	store_write_fn fn;
+	void *arg;
+	struct store_subscriber *origin;
+	bool done;
+	bool ok;
+	struct error err;
+};
+/* Queues writes (under qmu), in order. */
+void store_write_enqueue(struct store_account *a, struct store_pending_write **w, size_t n);
+/* Takes the write lock and commits batches until w is done. */
+void store_write_wait(struct store_account *a, struct store_pending_write *w);
 
 /* Gives the next MODSEQ of the account (inside a write transaction). */
 bool acct_next_modseq(struct store_account *a, uint64_t *modseq, struct error *err);

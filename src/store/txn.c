@@ -4,25 +4,100 @@
  */
 #include "store/internal.h"
 
-bool store_write(struct store_account *a, struct store_subscriber *origin, store_write_fn fn,
-		 void *arg, struct error *err)
+void store_write_enqueue(struct store_account *a, struct store_pending_write **w, size_t n)
 {
+	pthread_mutex_lock(&a->qmu);
+	for (size_t i = 0; i < n; i++) {
+		w[i]->next = NULL;
+		if (a->qtail)
+			a->qtail->next = w[i];
+		else
+			a->qhead = w[i];
+		a->qtail = w[i];
+	}
+	pthread_mutex_unlock(&a->qmu);
+}
+
+static struct store_pending_write *take_batch(struct store_account *a)
+{
+	pthread_mutex_lock(&a->qmu);
+	struct store_pending_write *head = a->qhead, *last = NULL, *w = head;
+	for (int n = 0; w && n < STORE_COMMIT_BATCH_MAX; n++) {
+		last = w;
+		w = w->next;
+	}
+	if (last) {
+		a->qhead = last->next;
+		if (!a->qhead)
+			a->qtail = NULL;
+		last->next = NULL;
+	}
+	pthread_mutex_unlock(&a->qmu);
+	return head;
+}
+
+static void fail_all(struct store_pending_write *batch, const struct error *err)
+{
+	for (struct store_pending_write *w = batch; w; w = w->next) {
+		if (w->ok)
+			w->err = *err;
+		w->ok = false;
+	}
+}
+
+/* With the write lock held: runs the queued writes (at most a batch) in one transaction. */
+static void commit_batch(struct store_account *a)
+{
+	struct store_pending_write *batch = take_batch(a);
+	if (!batch)
+		return;
 	struct change_list cl;
 	changes_init(&cl);
-	cl.origin = origin;
-	pthread_mutex_lock(&a->wmu);
-	bool ok = db_begin_write(&a->wdb, err);
+	struct error err;
+	bool ok = db_begin_write(&a->wdb, &err);
+	for (struct store_pending_write *w = batch; ok && w; w = w->next) {
+		struct change_box *mark = changes_mark(&cl);
+		cl.origin = w->origin;
+		w->ok = db_savepoint(&a->wdb, &w->err) && w->fn(a, w->arg, &cl, &w->err) &&
+			db_savepoint_release(&a->wdb, &w->err);
+		if (!w->ok) {
+			db_savepoint_rollback(&a->wdb);
+			changes_truncate(&cl, mark);
+		}
+	}
 	if (ok)
-		ok = fn(a, arg, &cl, err) && db_commit(&a->wdb, err);
+		ok = db_commit(&a->wdb, &err);
 	if (ok) {
 		/* Under the write lock, so subscribers see changes in commit order. */
 		changes_publish(a, &cl);
 	} else {
 		db_rollback(&a->wdb);
 		changes_discard(&cl);
+		error_prefix(&err, "committing");
+		fail_all(batch, &err);
 	}
+	for (struct store_pending_write *w = batch; w; w = w->next)
+		w->done = true;
+}
+
+void store_write_wait(struct store_account *a, struct store_pending_write *w)
+{
+	pthread_mutex_lock(&a->wmu);
+	while (!w->done)
+		commit_batch(a);
 	pthread_mutex_unlock(&a->wmu);
-	return ok;
+}
+
+bool store_write(struct store_account *a, struct store_subscriber *origin, store_write_fn fn,
+		 void *arg, struct error *err)
+{
+	struct store_pending_write w = {.fn = fn, .arg = arg, .origin = origin};
+	struct store_pending_write *one = &w;
+	store_write_enqueue(a, &one, 1);
+	store_write_wait(a, &w);
+	if (!w.ok && err)
+		*err = w.err;
+	return w.ok;
 }
 
 struct db *store_reader(struct store_account *a, struct error *err)
