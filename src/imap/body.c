@@ -152,16 +152,10 @@ void fetch_body_item(struct imap_session *s, struct fetch_msg *fm, const struct 
 		return;
 	}
 	/* The bytes the offsets are in: the message, or a nested message's decoded body. */
-	const char *base = data;
-	size_t baselen = len;
+	const char *base;
+	size_t baselen;
 	struct buf space = BUF_INIT;
-	if (sec.space) {
-		size_t a = sec.space->body_start < len ? sec.space->body_start : len;
-		size_t b = sec.space->end < len ? sec.space->end : len;
-		mail_transfer_decode(data + a, b > a ? b - a : 0, sec.space->encoding, &space);
-		base = space.data ? space.data : "";
-		baselen = space.len;
-	}
+	mail_section_bytes(&sec, data, len, &space, &base, &baselen);
 	size_t start = sec.start < baselen ? sec.start : baselen;
 	size_t end = sec.end < baselen ? sec.end : baselen;
 	if (end < start)

@@ -146,6 +146,17 @@ static bool envelope_matches(struct imap_session *s, struct search_msg *sm, stru
 /* The text of the leaf parts, decoded (bounded by the message size). */
 static bool part_matches(const struct mail_part *p, const char *data, size_t len, struct str value)
 {
+	if (p->message && (p->flags & MAIL_F_DECODED_MESSAGE)) {
+		/* The nested message's offsets are in its decoded body. */
+		if (p->body_start > len || p->end > len || p->end < p->body_start)
+			return false;
+		struct buf dec = BUF_INIT;
+		mail_transfer_decode(data + p->body_start, p->end - p->body_start, p->encoding,
+				     &dec);
+		bool hit = part_matches(p->message, dec.data ? dec.data : "", dec.len, value);
+		buf_free(&dec);
+		return hit;
+	}
 	if (p->message)
 		return part_matches(p->message, data, len, value);
 	if (p->nchildren) {

@@ -216,10 +216,20 @@ struct mail_section {
 	enum mail_section_text text;
 	size_t start, end;
 	const struct mail_part *space;
+	/* The encoded message parts on the way, outermost first: spaces[0] is
+	 * located in the message, spaces[i] in the decoded body of spaces[i-1];
+	 * space is the last one. */
+	const struct mail_part *spaces[MAIL_DEPTH_MAX + 1];
+	size_t nspaces;
 };
 
 bool mail_section_lookup(const struct mail_message *m, struct str section, struct mail_section *out,
 			 struct error *err);
+/* The bytes a section's start/end are in: data itself without a space,
+ * otherwise the decoded body of its innermost space, decoded level by level
+ * into scratch (which the caller frees). */
+void mail_section_bytes(const struct mail_section *s, const char *data, size_t len,
+			struct buf *scratch, const char **base, size_t *baselen);
 
 /* Finds a part by its numbers ("1.2.3"): the part IMAP's BODY[1.2.3] names.
  * NULL when there is no such part. */

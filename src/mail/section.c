@@ -12,6 +12,8 @@
 struct walk_state {
 	const struct mail_part *part;
 	const struct mail_part *space; /* message part whose decoded body holds part */
+	const struct mail_part *spaces[MAIL_DEPTH_MAX + 1]; /* every such part, outermost first */
+	size_t nspaces;
 };
 
 /* Steps into part number num of s.part (RFC 9051 6.4.5): a multipart's
@@ -35,8 +37,12 @@ static bool enter_message(struct walk_state *s)
 	const struct mail_part *p = s->part;
 	if (!mail_part_is_message(p) || !p->message)
 		return false;
-	if (p->flags & MAIL_F_DECODED_MESSAGE)
+	if (p->flags & MAIL_F_DECODED_MESSAGE) {
+		if (s->nspaces == MAIL_DEPTH_MAX + 1)
+			return false; /* deeper than the parser goes */
 		s->space = p;
+		s->spaces[s->nspaces++] = p;
+	}
 	s->part = p->message;
 	return true;
 }
@@ -70,6 +76,7 @@ static bool walk(const struct mail_message *m, const uint64_t *nums, int n, stru
 {
 	s->part = &m->root;
 	s->space = NULL;
+	s->nspaces = 0;
 	for (int i = 0; i < n; i++) {
 		/* Deeper numbers index a multipart's children or a message's body;
 		 * other parts have no subparts. */
@@ -114,6 +121,8 @@ bool mail_section_lookup(const struct mail_message *m, struct str section, struc
 	memset(out, 0, sizeof *out);
 	out->part = p;
 	out->space = s.space;
+	memcpy(out->spaces, s.spaces, s.nspaces * sizeof *s.spaces);
+	out->nspaces = s.nspaces;
 	if (rest.len == 0) {
 		out->text = MAIL_SECTION_BODY;
 		out->start = n == 0 ? 0 : p->body_start;
@@ -139,10 +148,34 @@ bool mail_section_lookup(const struct mail_message *m, struct str section, struc
 			return error_set(err, ERR_INVALID, "part is not a message");
 		msg = s.part;
 		out->space = s.space;
+		memcpy(out->spaces, s.spaces, s.nspaces * sizeof *s.spaces);
+		out->nspaces = s.nspaces;
 	}
 	out->part = msg;
 	out->text = header ? MAIL_SECTION_HEADER : MAIL_SECTION_TEXT;
 	out->start = header ? msg->header_start : msg->body_start;
 	out->end = header ? msg->body_start : msg->end;
 	return true;
+}
+
+void mail_section_bytes(const struct mail_section *s, const char *data, size_t len,
+			struct buf *scratch, const char **base, size_t *baselen)
+{
+	*base = data;
+	*baselen = len;
+	struct buf next = BUF_INIT;
+	for (size_t i = 0; i < s->nspaces; i++) {
+		const struct mail_part *sp = s->spaces[i];
+		size_t a = sp->body_start < *baselen ? sp->body_start : *baselen;
+		size_t b = sp->end < *baselen ? sp->end : *baselen;
+		buf_reset(&next);
+		mail_transfer_decode(*base + a, b > a ? b - a : 0, sp->encoding, &next);
+		/* The decoded bytes become the next level's space. */
+		struct buf t = *scratch;
+		*scratch = next;
+		next = t;
+		*base = scratch->data ? scratch->data : "";
+		*baselen = scratch->len;
+	}
+	buf_free(&next);
 }

@@ -171,6 +171,52 @@ def test_search_address_and_subject_keys_use_the_envelope(imapd):
     m.logout()
 
 
+def b64_lines(data):
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def test_sections_of_an_encoded_message_inside_an_encoded_message(imapd):
+    """message/global may be base64 (RFC 6532 3.5): each nested level's sections are cut
+    from the decoded body of the level above, for FETCH and SEARCH."""
+    inner = (b"From: c@x.example\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n"
+             b"--i\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+             b"--i\r\nContent-Type: text/plain\r\n\r\ninner second\r\n--i--\r\n")
+    middle = (b"From: b@x.example\r\nSubject: middle\r\nMIME-Version: 1.0\r\n"
+              b"Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+              b"--m\r\nContent-Type: text/plain\r\n\r\nmiddle text\r\n"
+              b"--m\r\nContent-Type: message/global\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+              + b64_lines(inner) + b"--m--\r\n")
+    outer = (b"From: a@x.example\r\nSubject: outer\r\nMIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n"
+             b"--o\r\nContent-Type: text/plain\r\n\r\nouter text\r\n"
+             b"--o\r\nContent-Type: message/global\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+             + b64_lines(middle) + b"--o--\r\n")
+    m = login(imapd)
+    assert m.append("INBOX", None, None, outer)[0] == "OK"
+    m.select("INBOX")
+    def section(sec):
+        typ, data = m.fetch("1", "(BODY.PEEK[%s])" % sec)
+        assert typ == "OK", (sec, data)
+        return data[0][1]
+    assert section("1") == b"outer text"
+    assert section("2.HEADER") == middle[:middle.index(b"\r\n\r\n") + 4]
+    assert section("2.1") == b"middle text"
+    assert section("2.2") == b64_lines(inner)[:-2]
+    assert section("2.2.HEADER") == inner[:inner.index(b"\r\n\r\n") + 4]
+    assert section("2.2.1") == b"inner text"
+    assert section("2.2.2") == b"inner second"
+    assert section("2.2.1.MIME") == b"Content-Type: text/plain\r\n\r\n"
+    assert section("2.2.TEXT") == inner[inner.index(b"\r\n\r\n") + 4:]
+    typ, data = m.fetch("1", "(BINARY.PEEK[2.2])")
+    assert data[0][1] == inner
+    typ, data = m.search(None, "BODY", '"inner second"')
+    assert data == [b"1"], data
+    typ, data = m.search(None, "BODY", '"nowhere at all"')
+    assert data == [b""], data
+    m.logout()
+
+
 def test_search_keys_and_esearch(imapd):
     m = setup_box(imapd)
     def s(*crit):

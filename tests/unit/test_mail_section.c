@@ -191,3 +191,79 @@ Test(mail_section, decoded_message_space)
 	buf_free(&dec);
 	arena_free(&a);
 }
+
+/* Appends data base64-encoded in lines of 76, as a sender would. */
+static void put_base64(struct buf *out, const char *data)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(data), col = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)data[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)data[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)data[i + 2];
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
+			     i + 2 < n ? b64[v & 63] : '='};
+		buf_append(out, q, 4);
+		if ((col += 4) == 76) {
+			buf_puts(out, "\r\n");
+			col = 0;
+		}
+	}
+	buf_puts(out, "\r\n");
+}
+
+static char *section_text(struct mail_message *m, const char *data, size_t len,
+			  const char *section, struct arena *a)
+{
+	struct mail_section s;
+	struct error err = {0};
+	cr_assert(mail_section_lookup(m, str_from(section), &s, &err), "%s: %s", section, err.msg);
+	struct buf scratch = BUF_INIT;
+	const char *base;
+	size_t baselen;
+	mail_section_bytes(&s, data, len, &scratch, &base, &baselen);
+	cr_assert_leq(s.end, baselen, "%s", section);
+	char *out = arena_strndup(a, base + s.start, s.end - s.start);
+	buf_free(&scratch);
+	return out;
+}
+
+/* An encoded message inside an encoded message: each level's offsets are in the decoded body
+ * of the level above. */
+Test(mail_section, encoded_message_in_encoded_message)
+{
+	const char *inner = "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+			    "--i\r\n\r\ninner text\r\n--i\r\n\r\ninner second\r\n--i--\r\n";
+	struct buf middle = BUF_INIT, outer = BUF_INIT;
+	buf_puts(&middle, "Subject: middle\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+			  "--m\r\n\r\nmiddle text\r\n--m\r\nContent-Type: message/global\r\n"
+			  "Content-Transfer-Encoding: base64\r\n\r\n");
+	put_base64(&middle, inner);
+	buf_puts(&middle, "--m--\r\n");
+	buf_puts(&outer, "Subject: outer\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+			 "--o\r\n\r\nouter text\r\n--o\r\nContent-Type: message/global\r\n"
+			 "Content-Transfer-Encoding: base64\r\n\r\n");
+	put_base64(&outer, buf_cstr(&middle));
+	buf_puts(&outer, "--o--\r\n");
+	struct arena a;
+	arena_init(&a, 0);
+	struct mail_message *m = mail_parse(outer.data, outer.len, &a);
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "1", &a), "outer text");
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "2.1", &a), "middle text");
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "2.2.HEADER", &a),
+			 "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n");
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "2.2.1", &a), "inner text");
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "2.2.2", &a), "inner second");
+	cr_expect_str_eq(section_text(m, outer.data, outer.len, "2.2.1.MIME", &a), "\r\n");
+	struct mail_section s;
+	struct error err = {0};
+	cr_assert(mail_section_lookup(m, str_from("2.2.2"), &s, &err), "%s", err.msg);
+	cr_expect_eq(s.nspaces, 2);
+	cr_expect_eq(s.space, s.spaces[1]);
+	buf_free(&middle);
+	buf_free(&outer);
+	arena_free(&a);
+}
