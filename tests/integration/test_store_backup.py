@@ -96,6 +96,10 @@ def test_backup_while_delivering(make_tern):
     try:
         with open(os.path.join(t.data_dir, "extra.txt"), "w") as f:
             f.write("not tern's\n")
+        # A message held for FUTURERELEASE (queue/hold.db names it): known, copied.
+        os.makedirs(os.path.join(t.data_dir, "queue", "msg"), exist_ok=True)
+        with open(os.path.join(t.data_dir, "queue", "msg", "1"), "w") as f:
+            f.write("Subject: held\r\n\r\nlater\r\n")
         loop = Loop(t.data_dir, user)
         loop.wait_acks(30)
         before = loop.snapshot()
@@ -104,6 +108,9 @@ def test_backup_while_delivering(make_tern):
         assert p.returncode == 0, p.stdout + p.stderr
         assert "warning: backing up unrecognized file extra.txt" in p.stdout
         assert "account accounts/mjl: index copied" in p.stdout
+        assert "queue/msg/1" not in p.stdout
+        assert filecmp.cmp(os.path.join(t.data_dir, "queue", "msg", "1"),
+                           os.path.join(dest, "data", "queue", "msg", "1"), shallow=False)
         loop.wait_acks(len(before) + 10)
         loop.kill()
         loop = None
