@@ -47,6 +47,11 @@ static void account_free(struct store_account *a)
 {
 	db_close(&a->wdb);
 	db_pool_destroy(&a->readers);
+	if (a->walfd >= 0)
+		close(a->walfd);
+	free(a->walpath);
+	pthread_mutex_destroy(&a->dmu);
+	pthread_cond_destroy(&a->dcv);
 	if (a->lockfd >= 0)
 		close(a->lockfd); /* releases the flock */
 	pthread_mutex_destroy(&a->wmu);
@@ -73,12 +78,15 @@ static struct store_account *account_alloc(const char *key, const char *name, co
 	a->tmpdir = path_join(dir, "tmp");
 	a->dbpath = path_join(dir, "index.db");
 	a->lockfd = -1;
+	a->walfd = -1;
 	a->refs = 1;
 	a->log = (struct logger){store_log_pkg(), 0};
 	pthread_mutex_init(&a->wmu, NULL);
 	pthread_mutex_init(&a->qmu, NULL);
 	pthread_mutex_init(&a->idmu, NULL);
 	pthread_mutex_init(&a->smu, NULL);
+	pthread_mutex_init(&a->dmu, NULL);
+	pthread_cond_init(&a->dcv, NULL);
 	db_pool_init(&a->readers, a->dbpath, STORE_READERS_MAX);
 	return a;
 }
@@ -155,7 +163,7 @@ static bool open_index(struct store_account *a, const struct store_account_optio
 	if (!schema_init(a, o, err) || !fsync_dir(a->dir, err))
 		return false;
 	bool was_clean;
-	if (!mark_open(a, &was_clean, err))
+	if (!mark_open(a, &was_clean, err) || !acct_durable_init(a, err))
 		return error_prefix(err, "index %s", a->dbpath);
 	/*
 	 * After a clean close nothing can be left over; after a crash, files of

@@ -31,11 +31,11 @@ bool db_fail(struct db *db, struct error *err, const char *what)
 /*
  * Connection settings. WAL lets readers run beside the writer. synchronous=FULL
  * makes every COMMIT fsync the WAL, which is what "acknowledged data survives
- * power loss" needs; NORMAL would only sync at checkpoints, losing the last
- * commits on power failure. The cost is one fsync per transaction, which group
- * commit shares among concurrent writes. Pages are read through a shared
- * mapping of the database file (mmap_size; the WAL is still read with pread)
- * rather than copied out of the page cache by a system call per page.
+ * power loss" needs. An account's writer switches to NORMAL after opening and
+ * fsyncs the WAL itself, once for all commits waiting, outside its write lock
+ * (store/durable.c). Pages are read through a shared mapping of the database
+ * file (mmap_size; the WAL is still read with pread) rather than copied out of
+ * the page cache by a system call per page.
  */
 static const char *const pragmas_write = "PRAGMA journal_mode=WAL;"
 					 "PRAGMA synchronous=FULL;"

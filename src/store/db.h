@@ -10,7 +10,8 @@
  *
  * Every connection runs in WAL mode with synchronous=FULL: a COMMIT returns
  * only after the WAL is fsynced, so a committed transaction survives power
- * loss. Readers see the last committed state and never wait for the writer.
+ * loss (an account's writer instead syncs the WAL itself after commits, see
+ * store/durable.c). Readers see the last committed state and never wait for the writer.
  * Errors carry SQLite's message and map SQLITE_BUSY/LOCKED to ERR_TEMPORARY,
  * SQLITE_FULL/IOERR to ERR_IO and corruption to ERR_INTERNAL.
  */

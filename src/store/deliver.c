@@ -308,7 +308,8 @@ bool store_deliver(struct store_account *a, struct store_delivery *d, struct err
 	bool ok = prepare(a, &p, err);
 	if (ok) {
 		ok = group_commit(a, &p, err);
-		if (!ok)
+		/* Committed but not known durable (fsync failed): the index names the file. */
+		if (!ok && !p.w.committed)
 			files_remove(a->msgdir, d->file_id);
 	}
 	pending_free(&p);
@@ -393,7 +394,7 @@ bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_
 		delivered[i] = ps[i].w.ok;
 		if (!ps[i].w.ok && all && err)
 			*err = ps[i].w.err;
-		if (!ps[i].w.ok && prepared[i])
+		if (!ps[i].w.ok && prepared[i] && !ps[i].w.committed)
 			files_remove(a->msgdir, d[i].file_id);
 		all = all && ps[i].w.ok;
 		pending_free(&ps[i]);

@@ -67,15 +67,21 @@ static bool reserve_block(struct store_account *a, struct error *err)
 			     "RETURNING file_id_reserved",
 			     err);
 	int64_t limit = 0;
+	uint64_t seq = 0;
 	if (ok && st) {
 		sqlite3_bind_int64(st, 1, STORE_FILE_ID_BLOCK);
 		ok = db_query_int(&a->wdb, st, &limit, NULL, err) && db_commit(&a->wdb, err);
+		if (ok)
+			seq = acct_committed_seq(a);
 	} else {
 		ok = false;
 	}
 	if (!ok)
 		db_rollback(&a->wdb);
 	pthread_mutex_unlock(&a->wmu);
+	/* Ids of a reservation lost at a crash would be handed out twice. */
+	if (ok)
+		ok = acct_make_durable(a, seq, err);
 	if (ok) {
 		a->next_file_id = limit - STORE_FILE_ID_BLOCK;
 		a->file_id_limit = limit;

@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -65,6 +66,16 @@ struct store_account {
 	struct store_pending_write *qhead;
 	struct store_pending_write *qtail;
 
+	/* durability (durable.c): commits are numbered under wmu and made durable by
+	 * one WAL fsync outside it, shared by everyone waiting */
+	_Atomic uint64_t committed; /* write transactions committed (incremented under wmu) */
+	pthread_mutex_t dmu;
+	pthread_cond_t dcv;
+	uint64_t durable; /* commits known to be on disk (under dmu) */
+	bool syncing;     /* a thread is fsyncing (under dmu) */
+	int walfd;        /* index.db-wal, used by the syncing thread only */
+	char *walpath;
+
 	/* file ids handed out from [next_file_id, file_id_limit) */
 	pthread_mutex_t idmu;
 	int64_t next_file_id;
@@ -107,12 +118,29 @@ struct store_pending_write {
 	struct store_subscriber *origin;
 	bool done;
 	bool ok;
+	bool committed; /* in the index (ok may still be false: the fsync failed) */
+	uint64_t seq;   /* the commit's number (acct_make_durable) */
 	struct error err;
 };
 /* Queues writes (under qmu), in order. */
 void store_write_enqueue(struct store_account *a, struct store_pending_write **w, size_t n);
-/* Takes the write lock and commits batches until w is done. */
+/* Takes the write lock and commits batches until w is done, then waits until
+ * its commit is durable. */
 void store_write_wait(struct store_account *a, struct store_pending_write *w);
+
+/*
+ * Durability of commits. The writer connection runs with synchronous=NORMAL
+ * (a COMMIT writes the WAL but does not fsync it; SQLite's WAL stays
+ * consistent at any crash) and a committed transaction is acknowledged only
+ * after acct_make_durable: one fdatasync of the WAL covers every commit made
+ * before it started, and runs outside the write lock, so the next batch is
+ * built meanwhile. acct_committed_seq numbers a commit; call it under wmu
+ * right after the commit.
+ */
+uint64_t acct_committed_seq(struct store_account *a);
+bool acct_make_durable(struct store_account *a, uint64_t seq, struct error *err);
+/* At open, after the index is set up: switch to synchronous=NORMAL, open the WAL. */
+bool acct_durable_init(struct store_account *a, struct error *err);
 
 /* Gives the next MODSEQ of the account (inside a write transaction). */
 bool acct_next_modseq(struct store_account *a, uint64_t *modseq, struct error *err);

@@ -68,6 +68,11 @@ static void commit_batch(struct store_account *a)
 	if (ok)
 		ok = db_commit(&a->wdb, &err);
 	if (ok) {
+		uint64_t seq = acct_committed_seq(a);
+		for (struct store_pending_write *w = batch; w; w = w->next) {
+			w->seq = seq;
+			w->committed = w->ok;
+		}
 		/* Under the write lock, so subscribers see changes in commit order. */
 		changes_publish(a, &cl);
 	} else {
@@ -86,6 +91,9 @@ void store_write_wait(struct store_account *a, struct store_pending_write *w)
 	while (!w->done)
 		commit_batch(a);
 	pthread_mutex_unlock(&a->wmu);
+	/* Outside the write lock: the next batch runs while the WAL is synced. */
+	if (w->ok && !acct_make_durable(a, w->seq, &w->err))
+		w->ok = false;
 }
 
 bool store_write(struct store_account *a, struct store_subscriber *origin, store_write_fn fn,
