@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "base/mem.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 
@@ -77,4 +78,48 @@ enum auth_result auth_service_finish(struct auth_service *s, struct auth_attempt
 	a->result = auth_limiter_settle(s->limiter, a->remote_ip, key, a->result, now_ms, retry_ms);
 	auth_recorder_add(s->recorder, a);
 	return a->result;
+}
+
+struct auth_service_once {
+	struct auth_service_config cfg;
+	const char *pkg;
+	pthread_mutex_t mu;
+	bool tried;
+	struct auth_service *svc;
+};
+
+struct auth_service_once *auth_service_once_new(const struct auth_service_config *cfg,
+						const char *pkg)
+{
+	struct auth_service_once *o = xcalloc(1, sizeof *o);
+	o->cfg = *cfg;
+	o->pkg = pkg;
+	pthread_mutex_init(&o->mu, NULL);
+	return o;
+}
+
+struct auth_service *auth_service_once_get(struct auth_service_once *o)
+{
+	pthread_mutex_lock(&o->mu);
+	if (!o->tried) {
+		o->tried = true;
+		struct error err;
+		o->svc = auth_service_open(&o->cfg, &err);
+		if (!o->svc) {
+			struct logger lg = {log_pkg(o->pkg), 0};
+			log_error(&lg, "opening the authentication service; no logins possible",
+				  LE(&err));
+		}
+	}
+	pthread_mutex_unlock(&o->mu);
+	return o->svc;
+}
+
+void auth_service_once_free(struct auth_service_once *o)
+{
+	if (!o)
+		return;
+	auth_service_close(o->svc);
+	pthread_mutex_destroy(&o->mu);
+	free(o);
 }

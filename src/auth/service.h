@@ -69,4 +69,18 @@ enum auth_result auth_service_finish(struct auth_service *s, struct auth_attempt
 
 struct auth_recorder *auth_service_recorder(struct auth_service *s);
 
+/*
+ * One service for all protocols of a server, opened on first use: in a
+ * connection thread, so auth.db is made by the run user, not by root at
+ * bind time. Sharing it makes failed-login limits count across SMTP and
+ * IMAP. auth_service_once_get returns NULL (logged once, as pkg) when the
+ * service cannot be opened: nobody can log in, mail delivery goes on. The
+ * config's strings must outlive the object.
+ */
+struct auth_service_once;
+struct auth_service_once *auth_service_once_new(const struct auth_service_config *cfg,
+						const char *pkg);
+struct auth_service *auth_service_once_get(struct auth_service_once *o);
+void auth_service_once_free(struct auth_service_once *o);
+
 #endif

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/account.h"
+#include "store/cfgopen.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,8 +23,8 @@ struct account_count {
 struct imap_server {
 	struct config *config;
 	pthread_mutex_t mu;
-	bool auth_tried;
-	struct auth_service *auth;
+	struct auth_service_once *auth; /* the server's own, or the process's (shared) */
+	bool auth_shared;
 	struct account_count *counts;
 	size_t ncounts;
 	size_t capcounts;
@@ -45,8 +46,8 @@ void imap_server_free(struct imap_server *s)
 {
 	if (!s)
 		return;
-	if (s->auth)
-		auth_service_close(s->auth);
+	if (!s->auth_shared)
+		auth_service_once_free(s->auth);
 	imap_hub_free(s->hub);
 	for (size_t i = 0; i < s->ncounts; i++)
 		free(s->counts[i].name);
@@ -65,48 +66,31 @@ void imap_server_set_account_max(struct imap_server *s, int max)
 	s->account_max = max;
 }
 
-/* Credentials for the auth layer: the account's blob in its store. */
-static bool store_credentials(void *arg, const char *account, struct buf *out, bool *found,
-			      struct error *err)
-{
-	struct imap_server *s = arg;
-	const struct config_static *cs = config_static(s->config);
-	struct store_account_options o = {
-	    .data_dir = cs->datadir, .name = account, .no_create = true};
-	struct store_account *a = NULL;
-	if (!store_account_open(&o, &a, err)) {
-		if (err->kind != ERR_NOTFOUND)
-			return false;
-		*found = false; /* never opened, so no password was ever set */
-		return true;
-	}
-	bool ok = store_account_credentials_get(a, out, found, err);
-	store_account_close(a);
-	return ok;
-}
 
 struct auth_service *imap_server_auth(struct imap_server *s)
 {
 	pthread_mutex_lock(&s->mu);
-	if (!s->auth_tried) {
-		s->auth_tried = true;
+	if (!s->auth) {
+		/* Without the server's shared one (imap_server_set_auth): its own. */
 		const struct config_static *cs = config_static(s->config);
 		struct auth_service_config ac = {
 		    .datadir = cs->datadir,
 		    .hostname = cs->s->hostname_domain.ascii,
-		    .credentials = store_credentials,
-		    .credentials_arg = s,
+		    .credentials = store_credentials_lookup,
+		    .credentials_arg = s->config,
 		};
-		struct error err;
-		s->auth = auth_service_open(&ac, &err);
-		if (!s->auth) {
-			struct logger lg = {log_pkg("imapserver"), 0};
-			log_error(&lg, "opening the authentication service; no logins possible",
-				  LE(&err));
-		}
+		s->auth = auth_service_once_new(&ac, "imapserver");
 	}
 	pthread_mutex_unlock(&s->mu);
-	return s->auth;
+	return auth_service_once_get(s->auth);
+}
+
+void imap_server_set_auth(struct imap_server *s, struct auth_service_once *shared)
+{
+	if (!s->auth_shared)
+		auth_service_once_free(s->auth);
+	s->auth = shared;
+	s->auth_shared = true;
 }
 
 bool imap_server_count_account(struct imap_server *s, const char *account, bool add)

@@ -50,6 +50,11 @@ struct imap_service {
 struct imap_server *imap_server_new(struct config *config);
 /* After every session has ended. */
 void imap_server_free(struct imap_server *s);
+/* Logins through the server's shared authentication service (failed-login
+ * limits shared with the other protocols) instead of the IMAP server's own;
+ * the caller keeps it for the server's life. */
+struct auth_service_once;
+void imap_server_set_auth(struct imap_server *s, struct auth_service_once *shared);
 
 /* Serves one connection (see above); the caller closes and frees c afterwards. */
 void imap_serve(struct conn *c, const struct imap_service *svc);

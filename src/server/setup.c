@@ -1,5 +1,6 @@
 #include "server/setup.h"
 
+#include "auth/service.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -10,6 +11,7 @@
 #include "queue/hold.h"
 #include "smtp/backend.h"
 #include "smtp/service.h"
+#include "store/cfgopen.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -110,6 +112,7 @@ struct server_setup {
 	struct smtp_backend *smtp_backend; /* delivery and auth for the SMTP services */
 	struct queue_hold *hold;           /* FUTURERELEASE messages, delivered by the backend */
 	struct imap_server *imap_server;   /* shared by the IMAP and IMAPS services */
+	struct auth_service_once *auth;    /* logins of every protocol: limits count across them */
 };
 
 static bool service_enabled(const struct service_def *d, const struct cfg_listener *l, int *port)
@@ -195,9 +198,25 @@ bool setup_prepare_datadir(struct server_setup *s, struct error *err)
  * The SMTP backend, and the hold for FUTURERELEASE messages that delivers
  * through it (its thread starts with the listeners, after the privilege drop).
  */
+static struct auth_service_once *shared_auth(struct server_setup *s)
+{
+	if (!s->auth) {
+		const struct config_static *cs = config_static(s->config);
+		struct auth_service_config ac = {
+		    .datadir = cs->datadir,
+		    .hostname = cs->s->hostname_domain.ascii,
+		    .credentials = store_credentials_lookup,
+		    .credentials_arg = s->config,
+		};
+		s->auth = auth_service_once_new(&ac, "auth");
+	}
+	return s->auth;
+}
+
 static void make_smtp_backend(struct server_setup *s)
 {
 	s->smtp_backend = smtp_backend_new(s->config);
+	smtp_backend_set_auth(s->smtp_backend, shared_auth(s));
 	const struct config_static *cs = config_static(s->config);
 	struct queue_hold_config hc = {cs->datadir, cs->s->hostname_domain.ascii,
 				       smtp_backend_delivery(s->smtp_backend)};
@@ -217,8 +236,10 @@ static void *prepare_protocol(struct server_setup *s, struct listener_state *ls,
 						   s->config, s->smtp_backend, localserve_mode);
 		}
 	if (services[i].serve == serve_imap) {
-		if (!s->imap_server)
+		if (!s->imap_server) {
 			s->imap_server = imap_server_new(s->config);
+			imap_server_set_auth(s->imap_server, shared_auth(s));
+		}
 		struct imap_service *is = xcalloc(1, sizeof *is);
 		bool implicit = services[i].tls == SERVICE_IMPLICIT;
 		*is = (struct imap_service){
@@ -357,6 +378,7 @@ void setup_free(struct server_setup *s)
 	queue_hold_free(s->hold); /* delivers through the backend: first */
 	smtp_backend_free(s->smtp_backend);
 	imap_server_free(s->imap_server);
+	auth_service_once_free(s->auth); /* used by both: after them */
 	if (s->limits)
 		limits_unref(s->limits);
 	config_free(s->config);

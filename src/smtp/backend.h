@@ -48,6 +48,12 @@ struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
 void smtp_backend_set_hold(struct smtp_backend *b, const struct smtp_hold_ops *hold);
 const struct smtp_hold_ops *smtp_backend_hold(struct smtp_backend *b);
 
+/* Logins through the server's shared authentication service (failed-login
+ * limits shared with the other protocols) instead of the backend's own; the
+ * caller keeps it for the backend's life. */
+struct auth_service_once;
+void smtp_backend_set_auth(struct smtp_backend *b, struct auth_service_once *shared);
+
 /* Drops the backend's cached handle of an account, so its data can be
  * removed (store_account_remove) and a later account of that name starts
  * fresh. */

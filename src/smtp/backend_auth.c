@@ -28,33 +28,9 @@ struct exchange {
 	bool locked_out;
 };
 
-/*
- * The auth service, opened on first use: in a connection thread, so auth.db
- * is made by the run user, not by root at bind time. Without it (an error is
- * logged once) nobody can log in; mail delivery goes on.
- */
 static struct auth_service *service(struct smtp_backend *b)
 {
-	pthread_mutex_lock(&b->auth_mu);
-	if (!b->auth_tried) {
-		b->auth_tried = true;
-		const struct config_static *cs = config_static(b->config);
-		struct auth_service_config ac = {
-		    .datadir = cs->datadir,
-		    .hostname = cs->s->hostname_domain.ascii,
-		    .credentials = backend_credentials,
-		    .credentials_arg = b,
-		};
-		struct error err;
-		b->auth = auth_service_open(&ac, &err);
-		if (!b->auth) {
-			struct logger lg = {log_pkg("smtpserver"), 0};
-			log_error(&lg, "opening the authentication service; no logins possible",
-				  LE(&err));
-		}
-	}
-	pthread_mutex_unlock(&b->auth_mu);
-	return b->auth;
+	return auth_service_once_get(b->auth);
 }
 
 /* Channel binding data, and the account of a known client certificate key (seed 000). */
@@ -204,13 +180,26 @@ static bool tls_login(void *arg, const struct smtp_sasl_env *env, struct smtp_lo
 
 void backend_auth_free(struct smtp_backend *b)
 {
-	if (b->auth)
-		auth_service_close(b->auth);
-	pthread_mutex_destroy(&b->auth_mu);
+	if (!b->auth_shared)
+		auth_service_once_free(b->auth);
+}
+
+void smtp_backend_set_auth(struct smtp_backend *b, struct auth_service_once *shared)
+{
+	backend_auth_free(b);
+	b->auth = shared;
+	b->auth_shared = true;
 }
 
 void backend_auth_init(struct smtp_backend *b)
 {
-	pthread_mutex_init(&b->auth_mu, NULL);
+	const struct config_static *cs = config_static(b->config);
+	struct auth_service_config ac = {
+	    .datadir = cs->datadir,
+	    .hostname = cs->s->hostname_domain.ascii,
+	    .credentials = backend_credentials,
+	    .credentials_arg = b,
+	};
+	b->auth = auth_service_once_new(&ac, "smtpserver");
 	b->sasl = (struct smtp_sasl_ops){mechanisms, start, step, end, tls_login, b};
 }

@@ -25,9 +25,8 @@ struct smtp_backend {
 	struct smtp_delivery_ops delivery;
 	struct smtp_sasl_ops sasl;
 	/* Opened on first use (in a connection thread, as the run user). */
-	pthread_mutex_t auth_mu;
-	bool auth_tried;
-	struct auth_service *auth;
+	struct auth_service_once *auth; /* the backend's own, or the server's (shared) */
+	bool auth_shared;
 	struct smtp_sendlimits *sendlimits;
 	const struct smtp_hold_ops *hold; /* FUTURERELEASE, set by the server; not owned */
 };

@@ -26,3 +26,21 @@ bool store_account_open_configured(const struct config_static *cs, const struct 
 	arena_free(&ar);
 	return ok;
 }
+
+bool store_credentials_lookup(void *config, const char *account, struct buf *out, bool *found,
+			      struct error *err)
+{
+	const struct config_static *cs = config_static(config);
+	struct store_account_options o = {
+	    .data_dir = cs->datadir, .name = account, .no_create = true};
+	struct store_account *a = NULL;
+	if (!store_account_open(&o, &a, err)) {
+		if (err->kind != ERR_NOTFOUND)
+			return false;
+		*found = false; /* never opened, so no password was ever set */
+		return true;
+	}
+	bool ok = store_account_credentials_get(a, out, found, err);
+	store_account_close(a);
+	return ok;
+}

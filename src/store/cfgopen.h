@@ -12,6 +12,7 @@
 #ifndef TERN_STORE_CFGOPEN_H
 #define TERN_STORE_CFGOPEN_H
 
+#include "base/buf.h"
 #include "base/error.h"
 
 #include <stdbool.h>
@@ -24,5 +25,14 @@ struct store_account;
 bool store_account_open_configured(const struct config_static *cs, const struct cfg_dynamic *d,
 				   const char *name, struct store_account **out, int64_t *quota,
 				   struct error *err);
+
+/*
+ * The credentials of the named account in the data directory of config (a
+ * struct config *, untyped so this serves as the auth layer's credentials
+ * callback, auth/service.h): *found false when the account has none or was
+ * never created (no store is made for a login attempt).
+ */
+bool store_credentials_lookup(void *config, const char *account, struct buf *out, bool *found,
+			      struct error *err);
 
 #endif

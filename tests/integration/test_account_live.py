@@ -94,3 +94,37 @@ def test_account_rm_without_a_server_removes_the_data(make_tern):
     assert os.path.exists(os.path.join(account_dir(t, "temp"), "index.db"))
     t.tern("config", "account", "rm", "temp", check=True)
     assert not os.path.exists(account_dir(t, "temp"))
+
+
+def test_failed_logins_count_across_smtp_and_imap(make_tern):
+    """One authentication service for the server: ten failed IMAP logins from an
+    address (the per-minute limit) also stop SMTP AUTH from it, right password or not."""
+    import shutil
+    import tempfile
+    from harness import free_port
+    from test_imap_session import DOMAINS, imap_listeners, make_cert
+    certdir = tempfile.mkdtemp(prefix="tern-it-auth-")
+    os.chmod(certdir, 0o755)
+    try:
+        cert, key = make_cert(certdir)
+        ports = {"smtp": free_port(), "imap": free_port(), "imaps": free_port(),
+                 "submission": free_port()}
+        listeners = imap_listeners(cert, key, ports, True)
+        listeners += ("\t\tSubmission:\n\t\t\tEnabled: true\n\t\t\tPort: %d\n"
+                      "\t\t\tNoRequireSTARTTLS: true\n" % ports["submission"])
+        t = make_tern(listeners=listeners, domains=DOMAINS)
+        t.tern("setaccountpassword", "mjl", input=PASSWORD + "\n", check=True)
+        t.start()
+        for _ in range(10):
+            m = imaplib.IMAP4("127.0.0.1", ports["imap"], timeout=20)
+            with pytest.raises(imaplib.IMAP4.error):
+                m.login("mjl@test.example", "wrong password")
+            m.logout()
+        with smtplib.SMTP("127.0.0.1", ports["submission"], timeout=20) as s:
+            s.ehlo("client.example")
+            with pytest.raises(smtplib.SMTPAuthenticationError) as e:
+                s.login("mjl@test.example", PASSWORD)
+            # Temporary: the right password, refused for the address's failures over IMAP.
+            assert e.value.smtp_code == 454 and e.value.smtp_error.startswith(b"4.7.0 ")
+    finally:
+        shutil.rmtree(certdir, ignore_errors=True)
