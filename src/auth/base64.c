@@ -1,5 +1,7 @@
 #include "auth/base64.h"
 
+#include "base/str.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -22,22 +24,6 @@ void auth_b64_encode(const void *p, size_t n, struct buf *out)
 	}
 }
 
-/* The 6-bit value of c, or -1 outside the alphabet. */
-static int sextet(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decodes one group of four characters; returns the byte count (1..3) or 0 when invalid. */
 static size_t decode_group(const char *g, bool last, uint8_t out[3])
 {
@@ -46,7 +32,7 @@ static size_t decode_group(const char *g, bool last, uint8_t out[3])
 		pad = g[2] == '=' ? 2 : 1;
 	uint32_t v = 0;
 	for (int i = 0; i < 4 - pad; i++) {
-		int x = sextet((unsigned char)g[i]);
+		int x = base64_sextet((unsigned char)g[i], '+', '/');
 		if (x < 0)
 			return 0;
 		v = (v << 6) | (uint32_t)x;

@@ -7,6 +7,7 @@
 #include "auth/sasl_impl.h"
 
 #include "auth/md5.h"
+#include "base/str.h"
 #include "base/utf8.h"
 
 #include <inttypes.h>
@@ -28,17 +29,6 @@ static enum sasl_status cram_begin(struct sasl_session *s, struct buf *challenge
 	return SASL_CONTINUE;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 2195 2: "user SP digest", the digest 32 hex digits; the user name is up to the last space. */
 bool sasl_crammd5_parse(const char *in, size_t n, size_t *user_len, uint8_t digest[16])
 {
@@ -47,7 +37,8 @@ bool sasl_crammd5_parse(const char *in, size_t n, size_t *user_len, uint8_t dige
 		return false;
 	*user_len = n - hexlen - 1;
 	for (size_t i = 0; i < AUTH_MD5_LEN; i++) {
-		int hi = hexval(in[*user_len + 1 + 2 * i]), lo = hexval(in[*user_len + 2 + 2 * i]);
+		int hi = ascii_hexval(in[*user_len + 1 + 2 * i]),
+		    lo = ascii_hexval(in[*user_len + 2 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return false;
 		digest[i] = (uint8_t)(hi << 4 | lo);

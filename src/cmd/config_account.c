@@ -259,8 +259,7 @@ static int remove_account_data(const struct cmd_env *env, const char *name)
 		ok = cs && store_account_remove(cs->datadir, name, &deferred, &err);
 		config_static_free(cs);
 	}
-	return ok ? 0
-		  : cmd_fail("account removed from the config, but not its data: %s", err.msg);
+	return ok ? 0 : cmd_fail("account removed from the config, but not its data: %s", err.msg);
 }
 
 static int run_account_rm(const struct cmd_env *env, int argc, char **argv)

@@ -66,7 +66,6 @@ void imap_server_set_account_max(struct imap_server *s, int max)
 	s->account_max = max;
 }
 
-
 struct auth_service *imap_server_auth(struct imap_server *s)
 {
 	pthread_mutex_lock(&s->mu);

@@ -3,26 +3,12 @@
  */
 #include "imap/utf7.h"
 
+#include "base/str.h"
 #include "base/utf8.h"
 
 #include <stdint.h>
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 static void put_utf8(struct buf *out, uint32_t cp)
 {
@@ -58,7 +44,7 @@ static bool decode_section(const char *s, size_t n, struct buf *out, struct erro
 	uint32_t high = 0; /* a pending high surrogate */
 	size_t units = 0;
 	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)s[i]);
+		int v = base64_sextet((unsigned char)s[i], '+', ',');
 		if (v < 0)
 			return error_set(
 			    err, ERR_INVALID,

@@ -6,32 +6,6 @@
 
 #include <string.h>
 
-int mail_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Walks base64 text; emit is NULL when only counting. RFC 2045 6.8: characters
  * outside the alphabet are ignored, "=" ends the data. */
 static uint64_t base64_walk(const char *p, size_t n, struct buf *emit)
@@ -44,7 +18,7 @@ static uint64_t base64_walk(const char *p, size_t n, struct buf *emit)
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '=')
 			break;
-		int v = b64val((unsigned char)p[i]);
+		int v = base64_sextet((unsigned char)p[i], '+', '/');
 		if (v < 0)
 			continue;
 		acc = (acc << 6) | (uint32_t)v;
@@ -120,9 +94,9 @@ static uint64_t qp_walk(const char *p, size_t n, bool qword, struct buf *emit)
 				continue;
 			}
 		}
-		if (c == '=' && i + 2 < n && mail_hexval(p[i + 1]) >= 0 &&
-		    mail_hexval(p[i + 2]) >= 0) {
-			char b = (char)(mail_hexval(p[i + 1]) * 16 + mail_hexval(p[i + 2]));
+		if (c == '=' && i + 2 < n && ascii_hexval(p[i + 1]) >= 0 &&
+		    ascii_hexval(p[i + 2]) >= 0) {
+			char b = (char)(ascii_hexval(p[i + 1]) * 16 + ascii_hexval(p[i + 2]));
 			if (emit)
 				buf_putc(emit, b);
 			count++;

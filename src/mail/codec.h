@@ -29,7 +29,4 @@ void mail_qword_decode(const char *p, size_t n, struct buf *out);
 /* Appends the base64 encoding of p[0..n) (RFC 2045 6.8, no line breaks). */
 void mail_base64_encode(const void *p, size_t n, struct buf *out);
 
-/* The value of a hex digit, or -1. */
-int mail_hexval(char c);
-
 #endif

@@ -180,9 +180,9 @@ static struct name_parts split_name(struct str name)
 static void pct_decode(const char *p, size_t n, struct buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && mail_hexval(p[i + 1]) >= 0 &&
-		    mail_hexval(p[i + 2]) >= 0) {
-			buf_putc(out, (char)(mail_hexval(p[i + 1]) * 16 + mail_hexval(p[i + 2])));
+		if (p[i] == '%' && i + 2 < n && ascii_hexval(p[i + 1]) >= 0 &&
+		    ascii_hexval(p[i + 2]) >= 0) {
+			buf_putc(out, (char)(ascii_hexval(p[i + 1]) * 16 + ascii_hexval(p[i + 2])));
 			i += 2;
 			continue;
 		}

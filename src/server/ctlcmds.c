@@ -376,8 +376,9 @@ static void cmd_accountrm(struct server_setup *setup, struct ctl_conn *c)
 	log_info(&lg, "account data removal", LS("account", name.data),
 		 LS("deferred", deferred ? "yes" : "no"), LS("err", ok ? "" : err.msg));
 	const char *report = !ok ? ""
-			     : deferred ? "account data will be removed when its last session ends\n"
-					: "";
+			     : deferred
+				 ? "account data will be removed when its last session ends\n"
+				 : "";
 	if (ctl_send_str(c, report, NULL))
 		ok ? ctl_send_str(c, "ok", NULL) : ctl_send_error(c, err.msg, NULL);
 done:
@@ -385,9 +386,10 @@ done:
 }
 
 static const struct ctlcmd commands[] = {
-    {"stop", cmd_stop},     {"loglevels", cmd_loglevels}, {"reload", cmd_reload},
-    {"import", cmd_import}, {"export", cmd_export},       {"backup", cmd_backup},
-    {"maint", cmd_maint},   {"setaccountpassword", cmd_setaccountpassword},
+    {"stop", cmd_stop},           {"loglevels", cmd_loglevels},
+    {"reload", cmd_reload},       {"import", cmd_import},
+    {"export", cmd_export},       {"backup", cmd_backup},
+    {"maint", cmd_maint},         {"setaccountpassword", cmd_setaccountpassword},
     {"accountrm", cmd_accountrm},
 };
 

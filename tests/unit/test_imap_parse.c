@@ -97,10 +97,10 @@ Test(imap_parse, login_strings_and_literals)
 	c = ok("a LOGIN \"m\xc3\xa9\" {0}\r\n\r\n");
 	cr_assert(seq_eq(c.u.login.user, "m\xc3\xa9"));
 	cr_assert_eq(c.u.login.password.len, 0);
-	bad("a LOGIN \"x\\y\" z\r\n");        /* backslash before other */
-	bad("a LOGIN \"x z\r\n");             /* unterminated */
-	bad("a LOGIN \"\xff\" z\r\n");        /* not UTF-8 */
-	bad("a LOGIN x ~{1}\r\nz\r\n");       /* literal8 outside APPEND */
+	bad("a LOGIN \"x\\y\" z\r\n");  /* backslash before other */
+	bad("a LOGIN \"x z\r\n");       /* unterminated */
+	bad("a LOGIN \"\xff\" z\r\n");  /* not UTF-8 */
+	bad("a LOGIN x ~{1}\r\nz\r\n"); /* literal8 outside APPEND */
 }
 
 Test(imap_parse, nul_in_literal)
@@ -119,10 +119,11 @@ Test(imap_parse, literal_announcements)
 {
 	uint64_t len;
 	bool sync, binary, malformed;
-	cr_assert(imap_literal_announced(STR_LIT("a LOGIN {12}"), &len, &sync, &binary, &malformed));
+	cr_assert(
+	    imap_literal_announced(STR_LIT("a LOGIN {12}"), &len, &sync, &binary, &malformed));
 	cr_assert(len == 12 && sync && !binary);
-	cr_assert(imap_literal_announced(STR_LIT("a APPEND x ~{5+}"), &len, &sync, &binary,
-					 &malformed));
+	cr_assert(
+	    imap_literal_announced(STR_LIT("a APPEND x ~{5+}"), &len, &sync, &binary, &malformed));
 	cr_assert(len == 5 && !sync && binary);
 	cr_assert(!imap_literal_announced(STR_LIT("a NOOP"), &len, &sync, &binary, &malformed));
 	cr_assert(!malformed);
@@ -169,9 +170,10 @@ Test(imap_parse, create_use)
 
 Test(imap_parse, status_and_list)
 {
-	struct imap_command c = ok("s STATUS blurdybloop (UIDNEXT MESSAGES size Highestmodseq)\r\n");
+	struct imap_command c =
+	    ok("s STATUS blurdybloop (UIDNEXT MESSAGES size Highestmodseq)\r\n");
 	cr_assert_eq(c.u.status.items, IMAP_STATUS_UIDNEXT | IMAP_STATUS_MESSAGES |
-					    IMAP_STATUS_SIZE | IMAP_STATUS_HIGHESTMODSEQ);
+					   IMAP_STATUS_SIZE | IMAP_STATUS_HIGHESTMODSEQ);
 	bad("s STATUS x ()\r\n");
 	bad("s STATUS x (BOGUS)\r\n");
 	c = ok("l LIST \"\" *\r\n");

@@ -47,9 +47,13 @@ Test(imap_utf7, rfc_examples)
 	roundtrip("&", "&-");
 	roundtrip("plain", "plain");
 	roundtrip("", "");
-	roundtrip("Entw\xc3\xbc" "rfe", "Entw&APw-rfe");
-	roundtrip("\xf0\x9f\x98\x80", "&2D3eAA-");       /* U+1F600, a surrogate pair */
-	roundtrip("a\x01" "b", "a&AAE-b");               /* controls are encoded */
+	roundtrip("Entw\xc3\xbc"
+		  "rfe",
+		  "Entw&APw-rfe");
+	roundtrip("\xf0\x9f\x98\x80", "&2D3eAA-"); /* U+1F600, a surrogate pair */
+	roundtrip("a\x01"
+		  "b",
+		  "a&AAE-b");                           /* controls are encoded */
 	roundtrip("\xc3\xa9&\xc3\xa9", "&AOk-&-&AOk-"); /* "&-" between two sections */
 }
 

@@ -204,8 +204,8 @@ static void put_base64(struct buf *out, const char *data)
 			v |= (unsigned char)data[i + 1] << 8;
 		if (i + 2 < n)
 			v |= (unsigned char)data[i + 2];
-		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-			     i + 2 < n ? b64[v & 63] : '='};
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
+			     i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
 		buf_append(out, q, 4);
 		if ((col += 4) == 76) {
 			buf_puts(out, "\r\n");
@@ -215,8 +215,8 @@ static void put_base64(struct buf *out, const char *data)
 	buf_puts(out, "\r\n");
 }
 
-static char *section_text(struct mail_message *m, const char *data, size_t len,
-			  const char *section, struct arena *a)
+static char *section_text(struct mail_message *m, const char *data, size_t len, const char *section,
+			  struct arena *a)
 {
 	struct mail_section s;
 	struct error err = {0};

@@ -76,7 +76,8 @@ Test(store_durable, failed_sync_fails_the_write_but_keeps_the_committed_message)
 	t.a->walpath = strdup("/dev/null/index.db-wal");
 	struct store_target tg = {.mailbox_name = "Inbox"};
 	const char *text = "Subject: committed\r\n\r\nbody\r\n";
-	struct store_delivery d = {.data = text, .len = strlen(text), .targets = &tg, .ntargets = 1};
+	struct store_delivery d = {
+	    .data = text, .len = strlen(text), .targets = &tg, .ntargets = 1};
 	struct error err;
 	cr_assert_not(store_deliver(t.a, &d, &err));
 	cr_assert_eq(err.kind, ERR_IO, "%s", err.msg);
