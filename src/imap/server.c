@@ -9,7 +9,6 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/account.h"
-#include "store/cfgopen.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,8 +22,7 @@ struct account_count {
 struct imap_server {
 	struct config *config;
 	pthread_mutex_t mu;
-	struct auth_service_once *auth; /* the server's own, or the process's (shared) */
-	bool auth_shared;
+	struct auth_service_once *auth; /* the process's, shared by the protocols */
 	struct account_count *counts;
 	size_t ncounts;
 	size_t capcounts;
@@ -33,10 +31,11 @@ struct imap_server {
 	struct imap_hub *hub;
 };
 
-struct imap_server *imap_server_new(struct config *config)
+struct imap_server *imap_server_new(struct config *config, struct auth_service_once *auth)
 {
 	struct imap_server *s = xcalloc(1, sizeof *s);
 	s->config = config;
+	s->auth = auth;
 	s->account_max = IMAP_ACCOUNT_CONNECTIONS_MAX;
 	pthread_mutex_init(&s->mu, NULL);
 	return s;
@@ -46,8 +45,6 @@ void imap_server_free(struct imap_server *s)
 {
 	if (!s)
 		return;
-	if (!s->auth_shared)
-		auth_service_once_free(s->auth);
 	imap_hub_free(s->hub);
 	for (size_t i = 0; i < s->ncounts; i++)
 		free(s->counts[i].name);
@@ -68,28 +65,7 @@ void imap_server_set_account_max(struct imap_server *s, int max)
 
 struct auth_service *imap_server_auth(struct imap_server *s)
 {
-	pthread_mutex_lock(&s->mu);
-	if (!s->auth) {
-		/* Without the server's shared one (imap_server_set_auth): its own. */
-		const struct config_static *cs = config_static(s->config);
-		struct auth_service_config ac = {
-		    .datadir = cs->datadir,
-		    .hostname = cs->s->hostname_domain.ascii,
-		    .credentials = store_credentials_lookup,
-		    .credentials_arg = s->config,
-		};
-		s->auth = auth_service_once_new(&ac, "imapserver");
-	}
-	pthread_mutex_unlock(&s->mu);
-	return auth_service_once_get(s->auth);
-}
-
-void imap_server_set_auth(struct imap_server *s, struct auth_service_once *shared)
-{
-	if (!s->auth_shared)
-		auth_service_once_free(s->auth);
-	s->auth = shared;
-	s->auth_shared = true;
+	return s->auth ? auth_service_once_get(s->auth) : NULL;
 }
 
 bool imap_server_count_account(struct imap_server *s, const char *account, bool add)

@@ -46,15 +46,14 @@ struct imap_service {
 	bool no_require_starttls; /* NoRequireSTARTTLS: logins allowed without TLS */
 };
 
-/* The config must outlive the server. Never NULL. */
-struct imap_server *imap_server_new(struct config *config);
+/* The config must outlive the server. Logins go through auth (auth/service.h),
+ * the server's one service for all protocols, so failed-login limits count
+ * across them; kept by the caller for the server's life; NULL: no logins.
+ * Never NULL. */
+struct auth_service_once;
+struct imap_server *imap_server_new(struct config *config, struct auth_service_once *auth);
 /* After every session has ended. */
 void imap_server_free(struct imap_server *s);
-/* Logins through the server's shared authentication service (failed-login
- * limits shared with the other protocols) instead of the IMAP server's own;
- * the caller keeps it for the server's life. */
-struct auth_service_once;
-void imap_server_set_auth(struct imap_server *s, struct auth_service_once *shared);
 
 /* Serves one connection (see above); the caller closes and frees c afterwards. */
 void imap_serve(struct conn *c, const struct imap_service *svc);

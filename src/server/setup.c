@@ -215,8 +215,7 @@ static struct auth_service_once *shared_auth(struct server_setup *s)
 
 static void make_smtp_backend(struct server_setup *s)
 {
-	s->smtp_backend = smtp_backend_new(s->config);
-	smtp_backend_set_auth(s->smtp_backend, shared_auth(s));
+	s->smtp_backend = smtp_backend_new(s->config, shared_auth(s));
 	const struct config_static *cs = config_static(s->config);
 	struct queue_hold_config hc = {cs->datadir, cs->s->hostname_domain.ascii,
 				       smtp_backend_delivery(s->smtp_backend)};
@@ -236,10 +235,8 @@ static void *prepare_protocol(struct server_setup *s, struct listener_state *ls,
 						   s->config, s->smtp_backend, localserve_mode);
 		}
 	if (services[i].serve == serve_imap) {
-		if (!s->imap_server) {
-			s->imap_server = imap_server_new(s->config);
-			imap_server_set_auth(s->imap_server, shared_auth(s));
-		}
+		if (!s->imap_server)
+			s->imap_server = imap_server_new(s->config, shared_auth(s));
 		struct imap_service *is = xcalloc(1, sizeof *is);
 		bool implicit = services[i].tls == SERVICE_IMPLICIT;
 		*is = (struct imap_service){

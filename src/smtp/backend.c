@@ -4,10 +4,11 @@
 
 #include <stdlib.h>
 
-struct smtp_backend *smtp_backend_new(struct config *config)
+struct smtp_backend *smtp_backend_new(struct config *config, struct auth_service_once *auth)
 {
 	struct smtp_backend *b = xcalloc(1, sizeof *b);
 	b->config = config;
+	b->auth = auth;
 	pthread_mutex_init(&b->mu, NULL);
 	backend_store_init(b);
 	backend_auth_init(b);
@@ -20,7 +21,6 @@ void smtp_backend_free(struct smtp_backend *b)
 	if (!b)
 		return;
 	backend_store_free(b);
-	backend_auth_free(b);
 	smtp_sendlimits_free(b->sendlimits);
 	pthread_mutex_destroy(&b->mu);
 	free(b);

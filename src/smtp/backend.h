@@ -34,7 +34,11 @@
 
 struct smtp_backend;
 
-struct smtp_backend *smtp_backend_new(struct config *config);
+/* Logins go through auth (auth/service.h), the server's one service for all
+ * protocols, so failed-login limits count across them; kept by the caller for
+ * the backend's life. NULL: no logins. */
+struct auth_service_once;
+struct smtp_backend *smtp_backend_new(struct config *config, struct auth_service_once *auth);
 void smtp_backend_free(struct smtp_backend *b);
 const struct smtp_delivery_ops *smtp_backend_delivery(struct smtp_backend *b);
 const struct smtp_sasl_ops *smtp_backend_sasl(struct smtp_backend *b);
@@ -47,12 +51,6 @@ struct smtp_sendlimits *smtp_backend_sendlimits(struct smtp_backend *b);
  */
 void smtp_backend_set_hold(struct smtp_backend *b, const struct smtp_hold_ops *hold);
 const struct smtp_hold_ops *smtp_backend_hold(struct smtp_backend *b);
-
-/* Logins through the server's shared authentication service (failed-login
- * limits shared with the other protocols) instead of the backend's own; the
- * caller keeps it for the backend's life. */
-struct auth_service_once;
-void smtp_backend_set_auth(struct smtp_backend *b, struct auth_service_once *shared);
 
 /* Drops the backend's cached handle of an account, so its data can be
  * removed (store_account_remove) and a later account of that name starts

@@ -30,7 +30,7 @@ struct exchange {
 
 static struct auth_service *service(struct smtp_backend *b)
 {
-	return auth_service_once_get(b->auth);
+	return b->auth ? auth_service_once_get(b->auth) : NULL;
 }
 
 /* Channel binding data, and the account of a known client certificate key (seed 000). */
@@ -178,28 +178,7 @@ static bool tls_login(void *arg, const struct smtp_sasl_env *env, struct smtp_lo
 	return ok;
 }
 
-void backend_auth_free(struct smtp_backend *b)
-{
-	if (!b->auth_shared)
-		auth_service_once_free(b->auth);
-}
-
-void smtp_backend_set_auth(struct smtp_backend *b, struct auth_service_once *shared)
-{
-	backend_auth_free(b);
-	b->auth = shared;
-	b->auth_shared = true;
-}
-
 void backend_auth_init(struct smtp_backend *b)
 {
-	const struct config_static *cs = config_static(b->config);
-	struct auth_service_config ac = {
-	    .datadir = cs->datadir,
-	    .hostname = cs->s->hostname_domain.ascii,
-	    .credentials = backend_credentials,
-	    .credentials_arg = b,
-	};
-	b->auth = auth_service_once_new(&ac, "smtpserver");
 	b->sasl = (struct smtp_sasl_ops){mechanisms, start, step, end, tls_login, b};
 }

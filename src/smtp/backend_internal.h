@@ -25,17 +25,13 @@ struct smtp_backend {
 	struct smtp_delivery_ops delivery;
 	struct smtp_sasl_ops sasl;
 	/* Opened on first use (in a connection thread, as the run user). */
-	struct auth_service_once *auth; /* the backend's own, or the server's (shared) */
-	bool auth_shared;
+	struct auth_service_once *auth; /* the server's, shared by the protocols; NULL: no logins */
 	struct smtp_sendlimits *sendlimits;
 	const struct smtp_hold_ops *hold; /* FUTURERELEASE, set by the server; not owned */
 };
 
 void backend_store_init(struct smtp_backend *b);
 void backend_store_free(struct smtp_backend *b);
-bool backend_credentials(void *arg, const char *account, struct buf *out, bool *found,
-			 struct error *err);
 void backend_auth_init(struct smtp_backend *b);
-void backend_auth_free(struct smtp_backend *b);
 
 #endif

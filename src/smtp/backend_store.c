@@ -134,16 +134,3 @@ void backend_store_free(struct smtp_backend *b)
 	}
 	b->naccounts = 0;
 }
-
-/* Credentials for the auth code, from the account's store (auth_env.credentials). */
-bool backend_credentials(void *arg, const char *account, struct buf *out, bool *found,
-			 struct error *err)
-{
-	struct smtp_backend *b = arg;
-	struct store_account *acc;
-	if (!open_account(b, account, &acc, err))
-		return false;
-	bool ok = store_account_credentials_get(acc, out, found, err);
-	store_account_close(acc);
-	return ok;
-}

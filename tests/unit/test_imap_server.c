@@ -12,7 +12,7 @@
 
 Test(imap_server, account_connection_slots)
 {
-	struct imap_server *s = imap_server_new(NULL);
+	struct imap_server *s = imap_server_new(NULL, NULL);
 	imap_server_set_account_max(s, 2);
 	cr_assert(imap_server_count_account(s, "mjl", true));
 	cr_assert(imap_server_count_account(s, "mjl", true));
