@@ -271,20 +271,66 @@ static void registry_unlink(struct store_account *a)
 	}
 }
 
+/*
+ * Takes an account's directory away from its name at once, under the registry
+ * lock, so that removing its files (slow for a large account) runs without
+ * the lock: moved into a new directory under DATADIR/tmp, which nothing reads
+ * (backup skips it). Returns what to remove (heap): that directory, or dir
+ * itself when it cannot be moved (another file system). NULL: err set.
+ */
+static char *retire_dir(const char *dir, struct error *err)
+{
+	char *accounts = path_dirname(dir);
+	char *datadir = path_dirname(accounts);
+	char *tmp = path_join(datadir, "tmp");
+	char *grave = path_join(tmp, "removed-account-XXXXXX");
+	char *out = NULL;
+	if (mkdir_p(tmp, STORE_DIR_MODE, err) &&
+	    (mkdtemp(grave) || error_errno(err, errno, "mkdtemp %s", grave))) {
+		char *dst = path_join(grave, "account");
+		if (rename(dir, dst) == 0)
+			out = fsync_dir(accounts, err) ? xstrdup(grave) : NULL;
+		else if (errno == EXDEV || errno == ENOENT)
+			out = xstrdup(dir);
+		else
+			error_errno(err, errno, "rename %s", dir);
+		if (!out || strcmp(out, dir) == 0)
+			rmdir(grave);
+		free(dst);
+	}
+	free(grave);
+	free(tmp);
+	free(datadir);
+	free(accounts);
+	return out;
+}
+
+/* Removes a retired directory (retire_dir), logging the outcome. */
+static void remove_retired(struct logger *lg, const char *name, char *path)
+{
+	struct error err;
+	if (remove_tree(path, &err))
+		log_info(lg, "account data removed", LS("account", name));
+	else
+		log_error(lg, "removing account data", LS("account", name), LS("dir", path),
+			  LE(&err));
+	free(path);
+}
+
 /* The last reference of an account marked for removal, under the registry lock so that
- * nobody opens the name while its files go. */
-static void remove_account_data(struct store_account *a)
+ * nobody opens the name while its directory is moved away; returns what to remove. */
+static char *retire_account(struct store_account *a)
 {
 	registry_unlink(a);
 	char *dir = xstrdup(a->dir);
 	struct logger lg = a->log;
 	account_free(a);
 	struct error err;
-	if (remove_tree(dir, &err))
-		log_info(&lg, "account data removed", LS("dir", dir));
-	else
+	char *path = retire_dir(dir, &err);
+	if (!path)
 		log_error(&lg, "removing account data", LS("dir", dir), LE(&err));
 	free(dir);
+	return path;
 }
 
 void store_account_close(struct store_account *a)
@@ -298,9 +344,14 @@ void store_account_close(struct store_account *a)
 	}
 	/* The last reference: no subscriber (they hold references) and no operation is left. */
 	if (a->remove_on_close) {
-		remove_account_data(a);
+		char *name = xstrdup(a->name);
+		struct logger lg = a->log;
+		char *path = retire_account(a);
 		pthread_cond_broadcast(&registry_cv);
 		pthread_mutex_unlock(&registry_mu);
+		if (path)
+			remove_retired(&lg, name, path);
+		free(name);
 		return;
 	}
 	/* Stays in the registry, marked closing, until its files are closed: an open of the
@@ -339,9 +390,11 @@ static bool remove_tree(const char *dir, struct error *err)
 	return ok;
 }
 
-/* Not open here: the process lock shows no other process has it, then the files go. */
-static bool remove_closed(const char *key, const char *name, struct error *err)
+/* Not open here: the process lock shows no other process has it, then the directory is
+ * retired (*retired: what to remove, NULL when nothing is there). */
+static bool retire_closed(const char *key, const char *name, char **retired, struct error *err)
 {
+	*retired = NULL;
 	struct stat st;
 	if (lstat(key, &st) < 0)
 		return errno == ENOENT || error_errno(err, errno, "%s", key);
@@ -355,11 +408,11 @@ static bool remove_closed(const char *key, const char *name, struct error *err)
 						    "account %s is in use by another process", name)
 					: error_errno(err, e, "lock account %s", name);
 	}
-	/* Removing the directory while holding its lock: a late opener finds it gone. */
-	bool ok = remove_tree(key, err);
+	/* Moved away while holding its lock: a late opener finds it gone. */
+	*retired = retire_dir(key, err);
 	if (fd >= 0)
 		close(fd);
-	return ok;
+	return *retired != NULL;
 }
 
 bool store_account_remove(const char *data_dir, const char *name, bool *deferred, struct error *err)
@@ -383,12 +436,17 @@ again:
 		goto again;
 	}
 	bool ok = true;
+	char *retired = NULL;
 	if (open)
 		*deferred = open->remove_on_close = true;
 	else
-		ok = remove_closed(key, name, err);
+		ok = retire_closed(key, name, &retired, err);
 	pthread_mutex_unlock(&registry_mu);
 	free(key);
+	/* Gone from its name already; the files go outside the registry lock. */
+	if (retired && !remove_tree(retired, err))
+		ok = error_prefix(err, "removing account %s", name);
+	free(retired);
 	return ok;
 }
 

@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "config/static.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -234,6 +235,15 @@ Test(store_account, remove_closed_account_takes_its_data)
 	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
 	cr_assert_not(deferred);
 	cr_assert_not(account_dir_exists(t.dir, "mjl"));
+	/* Moved out of its name, then removed: nothing left where it was moved to. */
+	char tmp[512];
+	snprintf(tmp, sizeof tmp, "%s/tmp", t.dir);
+	DIR *dh = opendir(tmp);
+	cr_assert_not_null(dh);
+	struct dirent *de;
+	while ((de = readdir(dh)) != NULL)
+		cr_assert(de->d_name[0] == '.', "left in tmp: %s", de->d_name);
+	closedir(dh);
 	/* Nothing to remove is fine; a bad name is not. */
 	cr_assert(store_account_remove(t.dir, "mjl", &deferred, &err), "%s", err.msg);
 	cr_assert_not(store_account_remove(t.dir, "../mjl", &deferred, &err));
