@@ -122,23 +122,23 @@ static void put_literal(struct imap_session *s, const char *p, size_t n, bool li
 		buf_append(out, p, n);
 		return;
 	}
-	sess_write(s, out->data, out->len);
+	imap_sess_write(s, out->data, out->len);
 	buf_reset(out);
-	sess_write(s, p, n);
+	imap_sess_write(s, p, n);
 }
 
-void fetch_body_item(struct imap_session *s, struct fetch_msg *fm, const struct imap_fetch_item *it,
-		     struct buf *out)
+void imap_fetch_body_item(struct imap_session *s, struct fetch_msg *fm,
+			  const struct imap_fetch_item *it, struct buf *out)
 {
 	put_item_name(it, out);
 	buf_putc(out, ' ');
 	const char *data;
 	size_t len;
-	if (!fetch_data(s, fm, &data, &len)) {
+	if (!imap_fetch_data(s, fm, &data, &len)) {
 		buf_puts(out, it->kind == IMAP_FETCH_BINARY_SIZE ? "0" : "NIL");
 		return;
 	}
-	struct mail_message *pm = fetch_parsed(s, fm);
+	struct mail_message *pm = imap_fetch_parsed(s, fm);
 	struct buf spec = BUF_INIT;
 	lookup_spec(&it->sec, &spec);
 	struct mail_section sec;

@@ -8,33 +8,33 @@
 
 #include <string.h>
 
-void cmd_capability(struct imap_session *s)
+void imap_cmd_capability(struct imap_session *s)
 {
 	struct buf b = BUF_INIT;
-	sess_capabilities(s, &b);
-	sess_untagged(s, "CAPABILITY %s", b.data);
+	imap_sess_capabilities(s, &b);
+	imap_sess_untagged(s, "CAPABILITY %s", b.data);
 	buf_free(&b);
-	sess_ok(s, NULL, "CAPABILITY completed");
+	imap_sess_ok(s, NULL, "CAPABILITY completed");
 }
 
-void cmd_noop(struct imap_session *s)
+void imap_cmd_noop(struct imap_session *s)
 {
 	/* The tagged reply reports what changed (RFC 9051 6.1.2). */
-	sess_ok(s, NULL, "%s completed", s->cmd.kind == IMAP_CMD_CHECK ? "CHECK" : "NOOP");
+	imap_sess_ok(s, NULL, "%s completed", s->cmd.kind == IMAP_CMD_CHECK ? "CHECK" : "NOOP");
 }
 
-void cmd_logout(struct imap_session *s)
+void imap_cmd_logout(struct imap_session *s)
 {
 	/* RFC 9051 6.1.3: BYE, then the tagged OK, and nothing else. */
-	sess_unselect(s);
-	sess_untagged(s, "BYE logging out");
-	sess_ok(s, NULL, "LOGOUT completed");
+	imap_sess_unselect(s);
+	imap_sess_untagged(s, "BYE logging out");
+	imap_sess_ok(s, NULL, "LOGOUT completed");
 	s->state = IMAP_STATE_LOGOUT;
 }
 
 /* RFC 2971: the client's identification goes to the log; ours is the name, and the
  * version for authenticated clients only (RFC 2971 7 warns about disclosing it). */
-void cmd_id(struct imap_session *s)
+void imap_cmd_id(struct imap_session *s)
 {
 	const struct imap_id_args *a = &s->cmd.u.id;
 	struct buf ua = BUF_INIT;
@@ -55,13 +55,13 @@ void cmd_id(struct imap_session *s)
 	log_info(&s->lg, "client id", LS("useragent", s->user_agent));
 	buf_free(&ua);
 	if (s->state == IMAP_STATE_NOTAUTH)
-		sess_untagged(s, "ID (\"name\" \"tern\")");
+		imap_sess_untagged(s, "ID (\"name\" \"tern\")");
 	else
-		sess_untagged(s, "ID (\"name\" \"tern\" \"version\" \"%s\")", TERN_VERSION);
-	sess_ok(s, NULL, "ID completed");
+		imap_sess_untagged(s, "ID (\"name\" \"tern\" \"version\" \"%s\")", TERN_VERSION);
+	imap_sess_ok(s, NULL, "ID completed");
 }
 
-void sess_enable_condstore(struct imap_session *s)
+void imap_sess_enable_condstore(struct imap_session *s)
 {
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		return;
@@ -74,12 +74,12 @@ void sess_enable_condstore(struct imap_session *s)
 	struct error err;
 	struct arena_mark m = arena_mark(&s->ar);
 	if (store_mailbox_get_id(s->account, s->sel.id, &s->ar, &mb, &err))
-		sess_untagged(s, "OK [HIGHESTMODSEQ %llu] CONDSTORE enabled",
-			      (unsigned long long)mb.highestmodseq);
+		imap_sess_untagged(s, "OK [HIGHESTMODSEQ %llu] CONDSTORE enabled",
+				   (unsigned long long)mb.highestmodseq);
 	arena_rewind(&s->ar, m);
 }
 
-void cmd_enable(struct imap_session *s)
+void imap_cmd_enable(struct imap_session *s)
 {
 	const struct imap_enable_args *a = &s->cmd.u.enable;
 	static const unsigned enableable =
@@ -87,18 +87,18 @@ void cmd_enable(struct imap_session *s)
 	unsigned newly = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		unsigned cap = imap_cap_parse(a->caps[i]);
-		if (!(cap & enableable) || !sess_has(s, cap))
+		if (!(cap & enableable) || !imap_sess_has(s, cap))
 			continue; /* RFC 5161 3.1: unknown ones are ignored */
 		/* RFC 6855 3: UTF8=ACCEPT only before a mailbox is selected. */
 		if (cap == IMAP_CAP_UTF8_ACCEPT && s->selected)
 			continue;
 		if (cap == IMAP_CAP_QRESYNC && !(s->enabled & IMAP_CAP_CONDSTORE)) {
 			/* RFC 7162 3.2.3: QRESYNC implies CONDSTORE. */
-			sess_enable_condstore(s);
+			imap_sess_enable_condstore(s);
 			newly |= IMAP_CAP_CONDSTORE;
 		}
 		if (cap == IMAP_CAP_CONDSTORE)
-			sess_enable_condstore(s);
+			imap_sess_enable_condstore(s);
 		if (!(s->enabled & cap) || cap == IMAP_CAP_CONDSTORE)
 			newly |= cap;
 		s->enabled |= cap;
@@ -108,14 +108,14 @@ void cmd_enable(struct imap_session *s)
 	for (unsigned bit = 1; bit; bit <<= 1)
 		if (newly & bit)
 			buf_printf(&b, " %s", imap_cap_name(bit));
-	sess_untagged(s, "%s", b.data);
+	imap_sess_untagged(s, "%s", b.data);
 	buf_free(&b);
-	sess_ok(s, NULL, "ENABLE completed");
+	imap_sess_ok(s, NULL, "ENABLE completed");
 }
 
-void cmd_namespace(struct imap_session *s)
+void imap_cmd_namespace(struct imap_session *s)
 {
 	/* One personal namespace with "/" as separator; no others (RFC 2342 5). */
-	sess_untagged(s, "NAMESPACE ((\"\" \"/\")) NIL NIL");
-	sess_ok(s, NULL, "NAMESPACE completed");
+	imap_sess_untagged(s, "NAMESPACE ((\"\" \"/\")) NIL NIL");
+	imap_sess_ok(s, NULL, "NAMESPACE completed");
 }

@@ -63,17 +63,17 @@ static void logged_in(struct imap_session *s, const char *account, const char *l
 		      const char *what)
 {
 	struct error err;
-	if (!sess_login(s, account, login, &err)) {
+	if (!imap_sess_login(s, account, login, &err)) {
 		if (err.kind == ERR_LIMIT)
-			sess_no(s, "LIMIT", "%s", err.msg);
+			imap_sess_no(s, "LIMIT", "%s", err.msg);
 		else
-			sess_server_error(s, "opening the account", &err);
+			imap_sess_server_error(s, "opening the account", &err);
 		return;
 	}
 	s->auth_failures = 0;
 	struct buf caps = BUF_INIT;
-	sess_capabilities(s, &caps);
-	sess_ok(s, NULL, "[CAPABILITY %s] %s completed", caps.data, what);
+	imap_sess_capabilities(s, &caps);
+	imap_sess_ok(s, NULL, "[CAPABILITY %s] %s completed", caps.data, what);
 	buf_free(&caps);
 }
 
@@ -82,22 +82,22 @@ static void refuse(struct imap_session *s, enum auth_result r, const char *clien
 {
 	switch (r) {
 	case AUTH_RESULT_RATELIMITED:
-		sess_no(s, "UNAVAILABLE", "too many failed logins, try again later");
+		imap_sess_no(s, "UNAVAILABLE", "too many failed logins, try again later");
 		break;
 	case AUTH_RESULT_ERROR:
-		sess_no(s, "UNAVAILABLE", "temporary failure, try again later");
+		imap_sess_no(s, "UNAVAILABLE", "temporary failure, try again later");
 		break;
 	case AUTH_RESULT_LOGINDISABLED:
 		/* RFC 5530 CONTACTADMIN: not AUTHENTICATIONFAILED, the password was right. */
-		sess_no(s, "CONTACTADMIN", "%s", *client_msg ? client_msg : "login disabled");
+		imap_sess_no(s, "CONTACTADMIN", "%s", *client_msg ? client_msg : "login disabled");
 		break;
 	case AUTH_RESULT_BADAUTHZ:
 		failed(s);
-		sess_no(s, "AUTHORIZATIONFAILED", "authorization failed");
+		imap_sess_no(s, "AUTHORIZATIONFAILED", "authorization failed");
 		break;
 	default:
 		failed(s);
-		sess_no(s, "AUTHENTICATIONFAILED", "authentication failed");
+		imap_sess_no(s, "AUTHENTICATIONFAILED", "authentication failed");
 		break;
 	}
 }
@@ -107,21 +107,21 @@ static struct auth_service *service_for_login(struct imap_session *s)
 {
 	struct auth_service *svc = imap_server_auth(s->server);
 	if (!svc) {
-		sess_no(s, "UNAVAILABLE", "authentication not available");
+		imap_sess_no(s, "UNAVAILABLE", "authentication not available");
 		return NULL;
 	}
 	if (!auth_service_ip_allowed(svc, conn_remote_ip(s->c), mono_ms(), NULL)) {
-		sess_no(s, "UNAVAILABLE", "too many failed logins, try again later");
+		imap_sess_no(s, "UNAVAILABLE", "too many failed logins, try again later");
 		return NULL;
 	}
 	return svc;
 }
 
-void cmd_login(struct imap_session *s)
+void imap_cmd_login(struct imap_session *s)
 {
 	const struct imap_login_args *a = &s->cmd.u.login;
 	if (!plaintext_ok(s)) {
-		sess_no(s, "PRIVACYREQUIRED", "LOGIN only after STARTTLS");
+		imap_sess_no(s, "PRIVACYREQUIRED", "LOGIN only after STARTTLS");
 		return;
 	}
 	struct auth_service *svc = service_for_login(s);
@@ -174,8 +174,8 @@ static enum sasl_status exchange(struct imap_session *s, struct sasl_session *ss
 		buf_puts(&line64, "+ ");
 		sasl_encode_challenge(&challenge, &line64);
 		buf_puts(&line64, "\r\n");
-		sess_write(s, line64.data, line64.len);
-		sess_flush(s);
+		imap_sess_write(s, line64.data, line64.len);
+		imap_sess_flush(s);
 		struct str line;
 		struct error err;
 		if (s->broken || !conn_read_line(s->c, SASL_LINE_MAX, &line, NULL, &err)) {
@@ -201,16 +201,16 @@ static enum sasl_status exchange(struct imap_session *s, struct sasl_session *ss
 	return st;
 }
 
-void cmd_authenticate(struct imap_session *s)
+void imap_cmd_authenticate(struct imap_session *s)
 {
 	const struct imap_authenticate_args *a = &s->cmd.u.authenticate;
 	enum sasl_mech mech = sasl_mech_parse(a->mech);
-	if (a->has_initial && !sess_has(s, IMAP_CAP_SASL_IR)) {
-		sess_bad(s, NULL, "initial response not allowed");
+	if (a->has_initial && !imap_sess_has(s, IMAP_CAP_SASL_IR)) {
+		imap_sess_bad(s, NULL, "initial response not allowed");
 		return;
 	}
 	if ((mech == SASL_PLAIN || mech == SASL_LOGIN) && !plaintext_ok(s)) {
-		sess_no(s, "PRIVACYREQUIRED", "%s only after STARTTLS", sasl_mech_name(mech));
+		imap_sess_no(s, "PRIVACYREQUIRED", "%s only after STARTTLS", sasl_mech_name(mech));
 		return;
 	}
 	struct auth_service *svc = service_for_login(s);
@@ -224,7 +224,7 @@ void cmd_authenticate(struct imap_session *s)
 	    mech == SASL_MECH_NONE ? NULL : sasl_new(auth_service_env(svc), &sc, mech, &err);
 	if (!ss) {
 		config_dynamic_put(dyn);
-		sess_no(s, "CANNOT", "mechanism not available");
+		imap_sess_no(s, "CANNOT", "mechanism not available");
 		return;
 	}
 	bool io_failed = false;
@@ -255,24 +255,26 @@ void cmd_authenticate(struct imap_session *s)
 		return;
 	}
 	switch (st) {
-	case SASL_PROTOCOL: sess_bad(s, NULL, "malformed authentication data"); break;
-	case SASL_ABORTED: sess_bad(s, NULL, "authentication cancelled"); break;
-	case SASL_TEMPORARY: sess_no(s, "UNAVAILABLE", "temporary failure, try again later"); break;
+	case SASL_PROTOCOL: imap_sess_bad(s, NULL, "malformed authentication data"); break;
+	case SASL_ABORTED: imap_sess_bad(s, NULL, "authentication cancelled"); break;
+	case SASL_TEMPORARY:
+		imap_sess_no(s, "UNAVAILABLE", "temporary failure, try again later");
+		break;
 	default: refuse(s, authz ? AUTH_RESULT_BADAUTHZ : final, msg); break;
 	}
 }
 
-void cmd_starttls(struct imap_session *s)
+void imap_cmd_starttls(struct imap_session *s)
 {
 	if (s->tls) {
-		sess_bad(s, NULL, "TLS is already active");
+		imap_sess_bad(s, NULL, "TLS is already active");
 		return;
 	}
 	if (!s->svc->tls) {
-		sess_bad(s, NULL, "STARTTLS not available");
+		imap_sess_bad(s, NULL, "STARTTLS not available");
 		return;
 	}
-	sess_flush(s);
+	imap_sess_flush(s);
 	/* conn_starttls sends the OK itself, after dropping pipelined plaintext (RFC 9051
 	 * 6.2.1: a command after STARTTLS in the same packet must not be run). */
 	char *reply = arena_sprintf(&s->ar, "%.*s OK begin TLS negotiation now\r\n",
@@ -301,7 +303,7 @@ void cmd_starttls(struct imap_session *s)
 	}
 }
 
-bool sess_tls_identify(struct imap_session *s)
+bool imap_sess_tls_identify(struct imap_session *s)
 {
 	struct error err;
 	if (!auth_tls_from_conn(s->c, &s->tlsinfo, &err)) {
@@ -343,7 +345,7 @@ bool sess_tls_identify(struct imap_session *s)
 	at.result = r;
 	if (auth_service_finish(svc, &at, mono_ms(), NULL) != AUTH_RESULT_OK)
 		return false;
-	if (!sess_login(s, s->identity.ref.account, s->identity.ref.login, &err)) {
+	if (!imap_sess_login(s, s->identity.ref.account, s->identity.ref.login, &err)) {
 		log_info(&s->lg, "preauth failed", LE(&err));
 		return false;
 	}

@@ -19,17 +19,17 @@ static bool is_inbox(struct str raw)
 	return str_eqi_cstr(raw, "INBOX");
 }
 
-void cmd_create(struct imap_session *s)
+void imap_cmd_create(struct imap_session *s)
 {
 	const struct imap_create_args *a = &s->cmd.u.create;
-	if (a->use && !sess_has(s, IMAP_CAP_CREATE_SPECIAL_USE)) {
-		sess_bad(s, NULL, "CREATE-SPECIAL-USE is disabled for this account");
+	if (a->use && !imap_sess_has(s, IMAP_CAP_CREATE_SPECIAL_USE)) {
+		imap_sess_bad(s, NULL, "CREATE-SPECIAL-USE is disabled for this account");
 		return;
 	}
 	if (a->bad_use.len) {
 		/* RFC 6154 5.2: an attribute we do not have is USEATTR. */
-		sess_no(s, "USEATTR", "special-use attribute %.*s not supported",
-			(int)(a->bad_use.len > 40 ? 40 : a->bad_use.len), a->bad_use.p);
+		imap_sess_no(s, "USEATTR", "special-use attribute %.*s not supported",
+			     (int)(a->bad_use.len > 40 ? 40 : a->bad_use.len), a->bad_use.p);
 		return;
 	}
 	/* RFC 9051 6.3.4: a trailing separator only says that children are planned. */
@@ -37,60 +37,60 @@ void cmd_create(struct imap_session *s)
 	while (raw.len > 0 && raw.p[raw.len - 1] == '/')
 		raw.len--;
 	if (is_inbox(raw)) {
-		sess_no(s, "ALREADYEXISTS", "INBOX always exists");
+		imap_sess_no(s, "ALREADYEXISTS", "INBOX always exists");
 		return;
 	}
-	const char *name = sess_mailbox_arg(s, raw, false);
+	const char *name = imap_sess_mailbox_arg(s, raw, false);
 	if (!name)
 		return;
 	/* As mox: new mailboxes are subscribed (so clients that list subscriptions see them). */
 	struct store_mailbox_create o = {.specialuse = a->use, .subscribe = true};
 	struct error err;
 	if (!store_mailbox_create(s->account, name, &o, s->sub, NULL, &err)) {
-		sess_no_err(s, "CREATE", &err);
+		imap_sess_no_err(s, "CREATE", &err);
 		return;
 	}
-	sess_ok(s, NULL, "CREATE completed");
+	imap_sess_ok(s, NULL, "CREATE completed");
 }
 
-void cmd_delete(struct imap_session *s)
+void imap_cmd_delete(struct imap_session *s)
 {
 	if (is_inbox(s->cmd.u.mailbox.name)) {
-		sess_no(s, "CANNOT", "INBOX cannot be deleted");
+		imap_sess_no(s, "CANNOT", "INBOX cannot be deleted");
 		return;
 	}
-	const char *name = sess_mailbox_arg(s, s->cmd.u.mailbox.name, false);
+	const char *name = imap_sess_mailbox_arg(s, s->cmd.u.mailbox.name, false);
 	if (!name)
 		return;
 	struct error err;
 	if (!store_mailbox_delete(s->account, name, s->sub, &err)) {
 		if (err.kind == ERR_EXISTS)
-			sess_no(s, "HASCHILDREN", "DELETE: %s", err.msg);
+			imap_sess_no(s, "HASCHILDREN", "DELETE: %s", err.msg);
 		else
-			sess_no_err(s, "DELETE", &err);
+			imap_sess_no_err(s, "DELETE", &err);
 		return;
 	}
 	if (s->selected && strcmp(s->sel.name, name) == 0)
 		s->sel.deleted = true;
-	sess_ok(s, NULL, "DELETE completed");
+	imap_sess_ok(s, NULL, "DELETE completed");
 }
 
-void cmd_rename(struct imap_session *s)
+void imap_cmd_rename(struct imap_session *s)
 {
 	const struct imap_rename_args *a = &s->cmd.u.rename;
-	const char *from = sess_mailbox_arg(s, a->from, true);
+	const char *from = imap_sess_mailbox_arg(s, a->from, true);
 	if (!from)
 		return;
 	if (is_inbox(a->to)) {
-		sess_no(s, "ALREADYEXISTS", "INBOX always exists");
+		imap_sess_no(s, "ALREADYEXISTS", "INBOX always exists");
 		return;
 	}
-	const char *to = sess_mailbox_arg(s, a->to, false);
+	const char *to = imap_sess_mailbox_arg(s, a->to, false);
 	if (!to)
 		return;
 	struct error err;
 	if (!store_mailbox_rename(s->account, from, to, s->sub, &err)) {
-		sess_no_err(s, "RENAME", &err);
+		imap_sess_no_err(s, "RENAME", &err);
 		return;
 	}
 	/* The selected mailbox (or a parent of it) may have a new name now. */
@@ -101,23 +101,23 @@ void cmd_rename(struct imap_session *s)
 			s->sel.name = xstrdup(mb.name);
 		}
 	}
-	sess_ok(s, NULL, "RENAME completed");
+	imap_sess_ok(s, NULL, "RENAME completed");
 }
 
-void cmd_subscribe(struct imap_session *s)
+void imap_cmd_subscribe(struct imap_session *s)
 {
 	bool sub = s->cmd.kind == IMAP_CMD_SUBSCRIBE;
-	const char *name = sess_mailbox_arg(s, s->cmd.u.mailbox.name, true);
+	const char *name = imap_sess_mailbox_arg(s, s->cmd.u.mailbox.name, true);
 	if (!name)
 		return;
 	struct error err;
 	bool ok = sub ? store_subscription_add(s->account, name, s->sub, &err)
 		      : store_subscription_remove(s->account, name, s->sub, &err);
 	if (!ok) {
-		sess_no_err(s, sub ? "SUBSCRIBE" : "UNSUBSCRIBE", &err);
+		imap_sess_no_err(s, sub ? "SUBSCRIBE" : "UNSUBSCRIBE", &err);
 		return;
 	}
-	sess_ok(s, NULL, "%s completed", sub ? "SUBSCRIBE" : "UNSUBSCRIBE");
+	imap_sess_ok(s, NULL, "%s completed", sub ? "SUBSCRIBE" : "UNSUBSCRIBE");
 }
 
 void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, unsigned items)
@@ -146,42 +146,42 @@ void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, un
 	ITEM(IMAP_STATUS_APPENDLIMIT, "APPENDLIMIT %llu", (unsigned long long)IMAP_APPEND_MAX);
 #undef ITEM
 	buf_puts(&b, ")\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
 /* Status items that need a capability, and what they enable. */
-bool sess_status_items_ok(struct imap_session *s, unsigned items)
+bool imap_sess_status_items_ok(struct imap_session *s, unsigned items)
 {
-	if ((items & IMAP_STATUS_SIZE) && !sess_has(s, IMAP_CAP_STATUS_SIZE)) {
-		sess_bad(s, NULL, "STATUS=SIZE is disabled for this account");
+	if ((items & IMAP_STATUS_SIZE) && !imap_sess_has(s, IMAP_CAP_STATUS_SIZE)) {
+		imap_sess_bad(s, NULL, "STATUS=SIZE is disabled for this account");
 		return false;
 	}
 	if (items & IMAP_STATUS_HIGHESTMODSEQ) {
-		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
-			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 			return false;
 		}
 		/* RFC 7162 3.1: STATUS HIGHESTMODSEQ is a CONDSTORE-enabling command. */
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	}
 	return true;
 }
 
-void cmd_status(struct imap_session *s)
+void imap_cmd_status(struct imap_session *s)
 {
 	const struct imap_status_args *a = &s->cmd.u.status;
-	if (!sess_status_items_ok(s, a->items))
+	if (!imap_sess_status_items_ok(s, a->items))
 		return;
-	const char *name = sess_mailbox_arg(s, a->mailbox, true);
+	const char *name = imap_sess_mailbox_arg(s, a->mailbox, true);
 	if (!name)
 		return;
 	struct store_mailbox mb;
 	struct error err;
 	if (!store_mailbox_get(s->account, name, &s->ar, &mb, &err)) {
-		sess_no_err(s, "STATUS", &err);
+		imap_sess_no_err(s, "STATUS", &err);
 		return;
 	}
 	imap_status_line(s, &mb, a->items);
-	sess_ok(s, NULL, "STATUS completed");
+	imap_sess_ok(s, NULL, "STATUS completed");
 }

@@ -9,50 +9,50 @@
 
 #include <string.h>
 
-void cmd_copy(struct imap_session *s)
+void imap_cmd_copy(struct imap_session *s)
 {
 	const struct imap_copy_args *a = &s->cmd.u.copy;
 	bool move = s->cmd.kind == IMAP_CMD_MOVE;
 	const char *what =
 	    move ? (s->cmd.uid ? "UID MOVE" : "MOVE") : (s->cmd.uid ? "UID COPY" : "COPY");
-	if (!sess_selected_ok(s))
+	if (!imap_sess_selected_ok(s))
 		return;
-	const char *name = sess_mailbox_arg(s, a->mailbox, true);
+	const char *name = imap_sess_mailbox_arg(s, a->mailbox, true);
 	if (!name)
 		return;
 	if (move && s->sel.readonly) {
-		sess_no(s, "READ-ONLY", "mailbox is read-only");
+		imap_sess_no(s, "READ-ONLY", "mailbox is read-only");
 		return;
 	}
 	struct store_mailbox dst;
 	struct error err;
 	if (!store_mailbox_get(s->account, name, &s->ar, &dst, &err)) {
 		if (err.kind == ERR_NOTFOUND)
-			sess_no(s, "TRYCREATE", "mailbox does not exist");
+			imap_sess_no(s, "TRYCREATE", "mailbox does not exist");
 		else
-			sess_no_err(s, what, &err);
+			imap_sess_no_err(s, what, &err);
 		return;
 	}
 	uint32_t *uids;
 	size_t n;
-	if (!sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
+	if (!imap_sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
 		return;
 	/* Messages expunged by others are not copied (RFC 9051 7.5.1 keeps their numbers). */
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (view_is_gone(&s->sel.view, uids[i]))
+		if (imap_view_is_gone(&s->sel.view, uids[i]))
 			s->expunge_issued = true;
 		else
 			uids[k++] = uids[i];
 	}
 	n = k;
 	if (n == 0) {
-		sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL,
-			"%s completed, nothing to do", what);
+		imap_sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL,
+			     "%s completed, nothing to do", what);
 		return;
 	}
 	if (move && dst.id == s->sel.id) {
-		sess_no(s, "CANNOT", "cannot move to the same mailbox");
+		imap_sess_no(s, "CANNOT", "cannot move to the same mailbox");
 		return;
 	}
 	uint32_t *src = arena_array(&s->ar, n, sizeof *src);
@@ -68,11 +68,11 @@ void cmd_copy(struct imap_session *s)
 		struct store_copy_result res;
 		bool ok = move ? store_move(s->account, s->sel.id, &set, dst.id, s->sub, &s->ar,
 					    &res, &err)
-			       : store_copy(s->account, s->sel.id, &set, dst.id, sess_quota(s),
+			       : store_copy(s->account, s->sel.id, &set, dst.id, imap_sess_quota(s),
 					    s->sub, &s->ar, &res, &err);
 		if (!ok) {
 			if (ncopied == 0) {
-				sess_no_err(s, what, &err);
+				imap_sess_no_err(s, what, &err);
 				return;
 			}
 			break; /* the pieces before were done: report them */
@@ -90,9 +90,9 @@ void cmd_copy(struct imap_session *s)
 		s->expunge_issued = true;
 	if (dst.id == s->sel.id)
 		for (size_t i = 0; i < ncopied; i++)
-			view_add(s, dstuids[i]);
+			imap_view_add(s, dstuids[i]);
 	char *code = NULL;
-	if (ncopied > 0 && sess_has(s, IMAP_CAP_UIDPLUS)) {
+	if (ncopied > 0 && imap_sess_has(s, IMAP_CAP_UIDPLUS)) {
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "COPYUID %u ", uidvalidity);
 		imap_uidlist_format(src, ncopied, &b);
@@ -103,13 +103,13 @@ void cmd_copy(struct imap_session *s)
 	}
 	if (move) {
 		if (code)
-			sess_untagged(s, "OK [%s] moved", code);
-		view_expunged(s, src, ncopied);
-		sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL, "%s completed", what);
+			imap_sess_untagged(s, "OK [%s] moved", code);
+		imap_view_expunged(s, src, ncopied);
+		imap_sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL, "%s completed", what);
 		return;
 	}
 	if (code)
-		sess_ok(s, code, "%s completed", what);
+		imap_sess_ok(s, code, "%s completed", what);
 	else
-		sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL, "%s completed", what);
+		imap_sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL, "%s completed", what);
 }

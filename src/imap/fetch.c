@@ -61,7 +61,7 @@ static void plan_items(const struct imap_fetch_args *a, struct fetch_plan *pl)
 
 /* ---- the message's contents ---- */
 
-struct mail_message *fetch_parsed(struct imap_session *s, struct fetch_msg *fm)
+struct mail_message *imap_fetch_parsed(struct imap_session *s, struct fetch_msg *fm)
 {
 	if (fm->parsed)
 		return fm->parsed;
@@ -75,7 +75,7 @@ struct mail_message *fetch_parsed(struct imap_session *s, struct fetch_msg *fm)
 	}
 	const char *data;
 	size_t len;
-	if (fetch_data(s, fm, &data, &len)) {
+	if (imap_fetch_data(s, fm, &data, &len)) {
 		fm->parsed = mail_parse(data, len, &s->ar);
 		return fm->parsed;
 	}
@@ -84,7 +84,7 @@ struct mail_message *fetch_parsed(struct imap_session *s, struct fetch_msg *fm)
 	return fm->parsed;
 }
 
-bool fetch_data(struct imap_session *s, struct fetch_msg *fm, const char **data, size_t *len)
+bool imap_fetch_data(struct imap_session *s, struct fetch_msg *fm, const char **data, size_t *len)
 {
 	if (fm->opened) {
 		*data = fm->map ? fm->map : "";
@@ -116,7 +116,7 @@ bool fetch_data(struct imap_session *s, struct fetch_msg *fm, const char **data,
 	return true;
 }
 
-void fetch_msg_done(struct fetch_msg *fm)
+void imap_fetch_msg_done(struct fetch_msg *fm)
 {
 	if (fm->map)
 		munmap(fm->map, fm->len);
@@ -147,17 +147,17 @@ static void put_item(struct imap_session *s, struct fetch_msg *fm, const struct 
 	case IMAP_FETCH_RFC822_SIZE: buf_printf(out, "RFC822.SIZE %lld", (long long)m->size); break;
 	case IMAP_FETCH_ENVELOPE:
 		buf_puts(out, "ENVELOPE ");
-		mail_imap_envelope(&fetch_parsed(s, fm)->envelope, utf8, out);
+		mail_imap_envelope(&imap_fetch_parsed(s, fm)->envelope, utf8, out);
 		break;
 	case IMAP_FETCH_BODYSTRUCTURE:
 		buf_puts(out, "BODYSTRUCTURE ");
-		mail_imap_bodystructure_utf8(&fetch_parsed(s, fm)->root, true, utf8, out);
+		mail_imap_bodystructure_utf8(&imap_fetch_parsed(s, fm)->root, true, utf8, out);
 		break;
 	case IMAP_FETCH_BODY_STRUCT:
 		buf_puts(out, "BODY ");
-		mail_imap_bodystructure_utf8(&fetch_parsed(s, fm)->root, false, utf8, out);
+		mail_imap_bodystructure_utf8(&imap_fetch_parsed(s, fm)->root, false, utf8, out);
 		break;
-	default: fetch_body_item(s, fm, it, out); break;
+	default: imap_fetch_body_item(s, fm, it, out); break;
 	}
 }
 
@@ -166,7 +166,7 @@ static void put_message(struct imap_session *s, const struct imap_fetch_args *a,
 			const struct fetch_plan *pl, struct fetch_msg *fm, uint32_t seq,
 			bool flags_changed)
 {
-	bool utf8 = sess_utf8(s);
+	bool utf8 = imap_sess_utf8(s);
 	struct buf out = BUF_INIT;
 	buf_printf(&out, "* %u FETCH (", seq);
 	bool first = true;
@@ -194,7 +194,7 @@ static void put_message(struct imap_session *s, const struct imap_fetch_args *a,
 			   (unsigned long long)fm->m->modseq);
 	}
 	buf_puts(&out, ")\r\n");
-	sess_write(s, out.data, out.len);
+	imap_sess_write(s, out.data, out.len);
 	buf_free(&out);
 }
 
@@ -221,7 +221,7 @@ static bool mark_seen(struct imap_session *s, const uint32_t *uids, size_t n, ui
 		struct error err;
 		if (!store_flags_update(s->account, s->sel.id, &set, &c, s->sub, &s->ar, &res,
 					&err)) {
-			sess_no_err(s, "FETCH", &err);
+			imap_sess_no_err(s, "FETCH", &err);
 			return false;
 		}
 		for (size_t i = 0; i < res.nmessages; i++)
@@ -302,7 +302,7 @@ static bool fetch_batch(struct imap_session *s, const struct imap_fetch_args *a,
 					  &s->ar, &ms, &nm, &err);
 	}
 	if (!ok) {
-		sess_no_err(s, "FETCH", &err);
+		imap_sess_no_err(s, "FETCH", &err);
 		arena_rewind(&s->ar, mk);
 		return false;
 	}
@@ -314,7 +314,7 @@ static bool fetch_batch(struct imap_session *s, const struct imap_fetch_args *a,
 		while (j < nm && ms[j].uid < uid)
 			j++;
 		bool found = j < nm && ms[j].uid == uid;
-		if (view_is_gone(&s->sel.view, uid) || (!found && !a->changedsince_set)) {
+		if (imap_view_is_gone(&s->sel.view, uid) || (!found && !a->changedsince_set)) {
 			/* Expunged by another session, not yet reported. */
 			s->expunge_issued = true;
 			continue;
@@ -325,42 +325,42 @@ static bool fetch_batch(struct imap_session *s, const struct imap_fetch_args *a,
 		bool changed = nseen && in_sorted(seen, nseen, uid);
 		if (changed)
 			fm.m->flags |= STORE_FLAG_SEEN;
-		put_message(s, a, pl, &fm, sess_seq(s, uid), changed);
-		fetch_msg_done(&fm);
+		put_message(s, a, pl, &fm, imap_sess_seq(s, uid), changed);
+		imap_fetch_msg_done(&fm);
 		arena_rewind(&s->ar, per_message);
 	}
 	arena_rewind(&s->ar, mk);
 	return true;
 }
 
-void cmd_fetch(struct imap_session *s)
+void imap_cmd_fetch(struct imap_session *s)
 {
 	const struct imap_fetch_args *a = &s->cmd.u.fetch;
-	if (!sess_selected_ok(s))
+	if (!imap_sess_selected_ok(s))
 		return;
 	if (a->vanished && (!s->cmd.uid || !(s->enabled & IMAP_CAP_QRESYNC))) {
-		sess_bad(s, NULL, "VANISHED needs UID FETCH and QRESYNC enabled");
+		imap_sess_bad(s, NULL, "VANISHED needs UID FETCH and QRESYNC enabled");
 		return;
 	}
 	if (a->changedsince_set) {
-		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
-			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 			return;
 		}
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	}
 	struct fetch_plan pl;
 	plan_items(a, &pl);
 	if (pl.has_modseq) {
-		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
-			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 			return;
 		}
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	}
 	uint32_t *uids;
 	size_t n;
-	if (!sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
+	if (!imap_sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
 		return;
 	if (a->vanished)
 		put_vanished_earlier(s, a);
@@ -375,9 +375,9 @@ void cmd_fetch(struct imap_session *s)
 		done += k;
 	}
 	if (s->unknown_cte)
-		sess_no(s, "UNKNOWN-CTE", "a part has a transfer encoding tern cannot decode");
+		imap_sess_no(s, "UNKNOWN-CTE", "a part has a transfer encoding tern cannot decode");
 	else if (s->expunge_issued)
-		sess_ok(s, "EXPUNGEISSUED", "some messages were expunged meanwhile");
+		imap_sess_ok(s, "EXPUNGEISSUED", "some messages were expunged meanwhile");
 	else
-		sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID FETCH" : "FETCH");
+		imap_sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID FETCH" : "FETCH");
 }

@@ -26,13 +26,13 @@ struct fetch_msg {
 };
 
 /* The parsed structure (never NULL: an empty structure when nothing can be read). */
-struct mail_message *fetch_parsed(struct imap_session *s, struct fetch_msg *fm);
+struct mail_message *imap_fetch_parsed(struct imap_session *s, struct fetch_msg *fm);
 /* The message's bytes (the file mapped read-only); false (logged) when it cannot be read. */
-bool fetch_data(struct imap_session *s, struct fetch_msg *fm, const char **data, size_t *len);
+bool imap_fetch_data(struct imap_session *s, struct fetch_msg *fm, const char **data, size_t *len);
 /* Writes the item's name and data; out holds the response so far and may be flushed. */
-void fetch_body_item(struct imap_session *s, struct fetch_msg *fm, const struct imap_fetch_item *it,
-		     struct buf *out);
+void imap_fetch_body_item(struct imap_session *s, struct fetch_msg *fm,
+			  const struct imap_fetch_item *it, struct buf *out);
 /* Unmaps the file. */
-void fetch_msg_done(struct fetch_msg *fm);
+void imap_fetch_msg_done(struct fetch_msg *fm);
 
 #endif

@@ -57,45 +57,45 @@ static void done(struct imap_session *s)
 	struct error err;
 	if (!conn_read_line(s->c, IDLE_DONE_LINE_MAX, &line, NULL, &err)) {
 		if (err.kind == ERR_LIMIT && conn_skip_line(s->c, IMAP_LINE_MAX, &err)) {
-			sess_bad(s, NULL, "expected DONE");
+			imap_sess_bad(s, NULL, "expected DONE");
 			return;
 		}
 		log_debug(&s->lg, "idle: reading DONE", LE(&err));
 		if (err.kind == ERR_SHUTDOWN)
-			sess_untagged(s, "BYE server shutting down");
-		sess_flush(s);
+			imap_sess_untagged(s, "BYE server shutting down");
+		imap_sess_flush(s);
 		s->broken = true;
 		return;
 	}
 	if (str_eqi_cstr(line, "DONE"))
-		sess_ok(s, NULL, "IDLE terminated");
+		imap_sess_ok(s, NULL, "IDLE terminated");
 	else
-		sess_bad(s, NULL, "expected DONE");
+		imap_sess_bad(s, NULL, "expected DONE");
 }
 
-void cmd_idle(struct imap_session *s)
+void imap_cmd_idle(struct imap_session *s)
 {
 	struct imap_hub *hub = imap_server_hub(s->server);
 	if (!hub) {
-		sess_no(s, "UNAVAILABLE", "IDLE is not available");
+		imap_sess_no(s, "UNAVAILABLE", "IDLE is not available");
 		return;
 	}
 	/* Nothing of the arena is needed while idling (the tag is in the command text): an
 	 * idle session holds no chunk of it. */
 	arena_rewind(&s->ar, (struct arena_mark){0});
-	sess_puts(s, "+ idling\r\n");
+	imap_sess_puts(s, "+ idling\r\n");
 	int64_t end = mono_ms() + IMAP_IDLE_TIMEOUT_MS;
 	for (;;) {
-		sess_sync(s, true);
-		sess_flush(s);
+		imap_sess_sync(s, true);
+		imap_sess_flush(s);
 		if (s->broken)
 			return;
 		if (conn_buffered(s->c) > 0)
 			break;
 		int64_t left = end - mono_ms();
 		if (left <= 0) {
-			sess_untagged(s, "BYE autologout; idle for too long");
-			sess_flush(s);
+			imap_sess_untagged(s, "BYE autologout; idle for too long");
+			imap_sess_flush(s);
 			s->state = IMAP_STATE_LOGOUT;
 			return;
 		}
@@ -105,15 +105,15 @@ void cmd_idle(struct imap_session *s)
 		trim_stack();
 		unsigned got = imap_hub_wait(hub, s->waiter, conn_fd(s->c), wait);
 		if (got & IMAP_WAKE_SHUTDOWN) {
-			sess_untagged(s, "BYE server shutting down");
-			sess_flush(s);
+			imap_sess_untagged(s, "BYE server shutting down");
+			imap_sess_flush(s);
 			s->state = IMAP_STATE_LOGOUT;
 			return;
 		}
 		if (got & IMAP_WAKE_INPUT)
 			break;
 		if ((got & IMAP_WAKE_TIMEOUT) && end - mono_ms() > 0)
-			sess_untagged(s, "OK still here");
+			imap_sess_untagged(s, "OK still here");
 	}
 	done(s);
 }

@@ -59,7 +59,8 @@ static const char *canonical_pattern(struct imap_session *s, struct str ref, str
 		buf_putc(&raw, '/');
 	buf_append(&raw, pat.p, pat.len);
 	struct buf dec = BUF_INIT;
-	bool ok = sess_mailbox_decode(s, str_make(raw.data ? raw.data : "", raw.len), &dec, err);
+	bool ok =
+	    imap_sess_mailbox_decode(s, str_make(raw.data ? raw.data : "", raw.len), &dec, err);
 	buf_free(&raw);
 	if (!ok) {
 		buf_free(&dec);
@@ -195,7 +196,7 @@ static void list_one(struct imap_session *s, const struct imap_list_args *a, con
 	if (e->mb) {
 		/* RFC 9051 6.3.9.5: children attributes may always be given; they help clients. */
 		buf_puts(&b, e->has_children ? " \\HasChildren" : " \\HasNoChildren");
-		if (sess_has(s, IMAP_CAP_SPECIAL_USE))
+		if (imap_sess_has(s, IMAP_CAP_SPECIAL_USE))
 			put_specialuse(e->mb->specialuse, &b);
 	}
 	/* The attributes were written with a leading space each. */
@@ -212,7 +213,7 @@ static void list_one(struct imap_session *s, const struct imap_list_args *a, con
 		buf_printf(&b, " (\"CHILDINFO\" (\"%s\"))", why);
 	}
 	buf_puts(&b, "\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 	/* RFC 5819 2: STATUS right after the LIST of a selectable mailbox. */
 	if ((a->ret & IMAP_LIST_RET_STATUS) && e->mb)
@@ -225,25 +226,25 @@ static void lsub_one(struct imap_session *s, const struct entry *e)
 	buf_puts(&b, e->mb ? "* LSUB () \"/\" " : "* LSUB (\\Noselect) \"/\" ");
 	imap_put_mailbox(s, e->name, &b);
 	buf_puts(&b, "\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
-void cmd_list(struct imap_session *s)
+void imap_cmd_list(struct imap_session *s)
 {
 	const struct imap_list_args *a = &s->cmd.u.list;
 	const char *what = a->lsub ? "LSUB" : "LIST";
-	if (a->extended && !sess_has(s, IMAP_CAP_LIST_EXTENDED)) {
-		sess_bad(s, NULL, "LIST-EXTENDED is disabled for this account");
+	if (a->extended && !imap_sess_has(s, IMAP_CAP_LIST_EXTENDED)) {
+		imap_sess_bad(s, NULL, "LIST-EXTENDED is disabled for this account");
 		return;
 	}
-	if ((a->ret & IMAP_LIST_RET_STATUS) &&
-	    (!sess_has(s, IMAP_CAP_LIST_STATUS) || !sess_status_items_ok(s, a->status_items)))
+	if ((a->ret & IMAP_LIST_RET_STATUS) && (!imap_sess_has(s, IMAP_CAP_LIST_STATUS) ||
+						!imap_sess_status_items_ok(s, a->status_items)))
 		return;
 	/* RFC 9051 6.3.9: an empty pattern asks for the separator and the root. */
 	if (!a->lsub && !a->extended && a->patterns[0].len == 0) {
-		sess_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
-		sess_ok(s, NULL, "LIST completed");
+		imap_sess_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
+		imap_sess_ok(s, NULL, "LIST completed");
 		return;
 	}
 	const char **pats = arena_array(&s->ar, a->npatterns, sizeof *pats);
@@ -254,7 +255,7 @@ void cmd_list(struct imap_session *s)
 		struct error err;
 		pats[np] = canonical_pattern(s, a->reference, a->patterns[i], &err);
 		if (!pats[np]) {
-			sess_no(s, "CANNOT", "%s: pattern: %s", what, err.msg);
+			imap_sess_no(s, "CANNOT", "%s: pattern: %s", what, err.msg);
 			return;
 		}
 		np++;
@@ -266,7 +267,7 @@ void cmd_list(struct imap_session *s)
 	size_t n;
 	struct entry *v = gather(s, &sel, &n, &err);
 	if (!v) {
-		sess_no_err(s, what, &err);
+		imap_sess_no_err(s, what, &err);
 		return;
 	}
 	size_t rowlen = STORE_MAILBOX_NAME_MAX + 16;
@@ -289,5 +290,5 @@ void cmd_list(struct imap_session *s)
 			list_one(s, &sel, &v[i]);
 		}
 	}
-	sess_ok(s, NULL, "%s completed", what);
+	imap_sess_ok(s, NULL, "%s completed", what);
 }

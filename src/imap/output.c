@@ -13,7 +13,7 @@
 
 void imap_put_string(struct imap_session *s, const char *p, size_t n, struct buf *out)
 {
-	mail_imap_string(out, p, n, sess_utf8(s));
+	mail_imap_string(out, p, n, imap_sess_utf8(s));
 }
 
 /* RFC 9051 5.1: the inbox is INBOX, whatever its spelling in the store ("Inbox"). */
@@ -31,7 +31,7 @@ void imap_put_mailbox(struct imap_session *s, const char *name, struct buf *out)
 {
 	struct buf d = BUF_INIT;
 	display_name(name, &d);
-	if (sess_utf8(s)) {
+	if (imap_sess_utf8(s)) {
 		mail_imap_string(out, d.data, d.len, true);
 	} else {
 		struct buf e = BUF_INIT;
@@ -42,12 +42,13 @@ void imap_put_mailbox(struct imap_session *s, const char *name, struct buf *out)
 	buf_free(&d);
 }
 
-bool sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out, struct error *err)
+bool imap_sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out,
+			      struct error *err)
 {
 	if (memchr(raw.p, '\0', raw.len))
 		return error_set(err, ERR_INVALID, "NUL in mailbox name");
 	/* RFC 6855 3: with UTF-8 enabled, names are UTF-8 and not modified UTF-7. */
-	if (sess_utf8(s)) {
+	if (imap_sess_utf8(s)) {
 		if (!utf8_valid(raw.p, raw.len))
 			return error_set(err, ERR_INVALID, "mailbox name is not valid UTF-8");
 		buf_append(out, raw.p, raw.len);
@@ -56,18 +57,18 @@ bool sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out
 	return imap_utf7_decode(raw.p, raw.len, out, err);
 }
 
-const char *sess_mailbox_arg(struct imap_session *s, struct str raw, bool allow_inbox)
+const char *imap_sess_mailbox_arg(struct imap_session *s, struct str raw, bool allow_inbox)
 {
 	struct buf b = BUF_INIT;
 	struct error err;
 	const char *norm = NULL;
-	if (sess_mailbox_decode(s, raw, &b, &err) &&
+	if (imap_sess_mailbox_decode(s, raw, &b, &err) &&
 	    store_mailbox_name_check(b.data ? b.data : "", allow_inbox, &s->ar, &norm, &err)) {
 		buf_free(&b);
 		return norm;
 	}
 	buf_free(&b);
-	sess_no(s, "CANNOT", "invalid mailbox name: %s", err.msg);
+	imap_sess_no(s, "CANNOT", "invalid mailbox name: %s", err.msg);
 	return NULL;
 }
 
@@ -78,8 +79,8 @@ void imap_put_flags(uint32_t flags, const struct store_keywords *kw, struct buf 
 	buf_putc(out, ')');
 }
 
-bool sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, uint32_t *bits,
-		    struct store_keywords *kw)
+bool imap_sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, uint32_t *bits,
+			 struct store_keywords *kw)
 {
 	*bits = 0;
 	const char **names = arena_array(&s->ar, n ? n : 1, sizeof *names);
@@ -92,7 +93,7 @@ bool sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, u
 	}
 	struct error err;
 	if (!store_keywords_make(names, nk, &s->ar, bits, kw, &err)) {
-		sess_bad(s, NULL, "flags: %s", err.msg);
+		imap_sess_bad(s, NULL, "flags: %s", err.msg);
 		return false;
 	}
 	return true;

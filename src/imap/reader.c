@@ -97,9 +97,9 @@ static enum imap_read refuse(struct imap_session *s, const struct first_line *f,
 	memset(&s->cmd, 0, sizeof s->cmd);
 	s->cmd.tag = str_from(arena_strdup(&s->ar, f->tag));
 	if (no)
-		sess_no(s, code, "%s", msg);
+		imap_sess_no(s, code, "%s", msg);
 	else
-		sess_bad(s, code, "%s", msg);
+		imap_sess_bad(s, code, "%s", msg);
 	return IMAP_READ_ANSWERED;
 }
 
@@ -199,8 +199,8 @@ enum imap_read imap_read_command(struct imap_session *s, struct error *err)
 			return refuse(s, &f, false, "TOOBIG", "command too long", false, !sync, len,
 				      err);
 		if (sync) {
-			sess_puts(s, "+ ready for literal data\r\n");
-			sess_flush(s);
+			imap_sess_puts(s, "+ ready for literal data\r\n");
+			imap_sess_flush(s);
 			if (s->broken) {
 				error_set(err, ERR_CLOSED, "write failed");
 				return IMAP_READ_END;

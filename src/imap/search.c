@@ -69,8 +69,8 @@ static struct mail_header *top_header(struct imap_session *s, struct search_msg 
 	sm->hdr = arena_zalloc(&s->ar, sizeof *sm->hdr);
 	const char *data;
 	size_t len;
-	if (fetch_data(s, &sm->fm, &data, &len)) {
-		struct mail_message *pm = fetch_parsed(s, &sm->fm);
+	if (imap_fetch_data(s, &sm->fm, &data, &len)) {
+		struct mail_message *pm = imap_fetch_parsed(s, &sm->fm);
 		size_t end = pm->root.body_start < len ? pm->root.body_start : len;
 		mail_header_scan(data, 0, end, &s->ar, sm->hdr);
 	}
@@ -131,7 +131,7 @@ static bool address_matches(const struct mail_addrlist *l, struct str value)
 static bool envelope_matches(struct imap_session *s, struct search_msg *sm, struct str field,
 			     struct str value)
 {
-	const struct mail_message *pm = fetch_parsed(s, &sm->fm);
+	const struct mail_message *pm = imap_fetch_parsed(s, &sm->fm);
 	const struct mail_envelope *e = &pm->envelope;
 	if (str_eqi_cstr(field, "SUBJECT"))
 		return contains(pm->subject, strlen(pm->subject), value) ||
@@ -188,9 +188,9 @@ static bool body_matches(struct imap_session *s, struct search_msg *sm, struct s
 {
 	const char *data;
 	size_t len;
-	if (!fetch_data(s, &sm->fm, &data, &len))
+	if (!imap_fetch_data(s, &sm->fm, &data, &len))
 		return false;
-	struct mail_message *pm = fetch_parsed(s, &sm->fm);
+	struct mail_message *pm = imap_fetch_parsed(s, &sm->fm);
 	return part_matches(&pm->root, data, len, value);
 }
 
@@ -256,7 +256,7 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 	case IMAP_SK_SENTBEFORE:
 	case IMAP_SK_SENTON:
 	case IMAP_SK_SENTSINCE: {
-		struct mail_message *pm = fetch_parsed(s, &sm->fm);
+		struct mail_message *pm = imap_fetch_parsed(s, &sm->fm);
 		if (!pm->date)
 			return false;
 		int64_t d = day_of((int64_t)pm->date, pm->date_tzoffset);
@@ -301,18 +301,19 @@ static bool run(struct imap_session *s, const struct imap_search_key *root, uint
 		if (!store_messages_fetch(s->account, s->sel.id, &set, 0,
 					  need.parsed ? STORE_FETCH_PARSED : 0, &s->ar, &ms, &nm,
 					  &err)) {
-			sess_no_err(s, "SEARCH", &err);
+			imap_sess_no_err(s, "SEARCH", &err);
 			return false;
 		}
 		struct arena_mark per = arena_mark(&s->ar);
 		for (size_t j = 0; j < nm; j++) {
-			if (view_is_gone(v, ms[j].uid))
+			if (imap_view_is_gone(v, ms[j].uid))
 				continue;
-			struct search_msg sm = {.fm = {.m = &ms[j]}, .seq = sess_seq(s, ms[j].uid)};
+			struct search_msg sm = {.fm = {.m = &ms[j]},
+						.seq = imap_sess_seq(s, ms[j].uid)};
 			if (sm.seq == 0 || sm.seq > known)
 				continue;
 			bool hit = eval(s, root, &sm);
-			fetch_msg_done(&sm.fm);
+			imap_fetch_msg_done(&sm.fm);
 			arena_rewind(&s->ar, per);
 			if (hit) {
 				(*out)[(*nout)++] = ms[j].uid;
@@ -372,34 +373,34 @@ static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nu
 	if (modseq && n)
 		buf_printf(&b, " MODSEQ %llu", (unsigned long long)maxmodseq);
 	buf_puts(&b, "\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
-void cmd_search(struct imap_session *s)
+void imap_cmd_search(struct imap_session *s)
 {
 	const struct imap_search_args *a = &s->cmd.u.search;
-	if (!sess_selected_ok(s))
+	if (!imap_sess_selected_ok(s))
 		return;
 	if (a->charset.len && !str_eqi_cstr(a->charset, "UTF-8") &&
 	    !str_eqi_cstr(a->charset, "US-ASCII")) {
-		sess_no(s, "BADCHARSET (UTF-8 US-ASCII)", "charset not supported");
+		imap_sess_no(s, "BADCHARSET (UTF-8 US-ASCII)", "charset not supported");
 		return;
 	}
-	if (a->has_return && !sess_has(s, IMAP_CAP_ESEARCH)) {
-		sess_bad(s, NULL, "ESEARCH is disabled for this account");
+	if (a->has_return && !imap_sess_has(s, IMAP_CAP_ESEARCH)) {
+		imap_sess_bad(s, NULL, "ESEARCH is disabled for this account");
 		return;
 	}
-	if ((a->ret & IMAP_SEARCH_RET_SAVE) && !sess_has(s, IMAP_CAP_SEARCHRES)) {
-		sess_bad(s, NULL, "SEARCHRES is disabled for this account");
+	if ((a->ret & IMAP_SEARCH_RET_SAVE) && !imap_sess_has(s, IMAP_CAP_SEARCHRES)) {
+		imap_sess_bad(s, NULL, "SEARCHRES is disabled for this account");
 		return;
 	}
 	if (a->uses_modseq) {
-		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
-			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 			return;
 		}
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	}
 	uint32_t *uids;
 	size_t n;
@@ -412,7 +413,7 @@ void cmd_search(struct imap_session *s)
 	if (!s->cmd.uid) {
 		nums = arena_array(&s->ar, n ? n : 1, sizeof *nums);
 		for (size_t i = 0; i < n; i++)
-			nums[i] = sess_seq(s, uids[i]);
+			nums[i] = imap_sess_seq(s, uids[i]);
 	}
 	bool rev2 = (s->enabled & IMAP_CAP_IMAP4REV2) != 0;
 	if (a->has_return || rev2) {
@@ -428,8 +429,8 @@ void cmd_search(struct imap_session *s)
 		if (a->uses_modseq && n)
 			buf_printf(&b, " (MODSEQ %llu)", (unsigned long long)maxmodseq);
 		buf_puts(&b, "\r\n");
-		sess_write(s, b.data, b.len);
+		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}
-	sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID SEARCH" : "SEARCH");
+	imap_sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID SEARCH" : "SEARCH");
 }

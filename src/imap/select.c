@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool sess_selected_ok(struct imap_session *s)
+bool imap_sess_selected_ok(struct imap_session *s)
 {
 	if (s->sel.deleted) {
-		sess_no(s, "NONEXISTENT", "the selected mailbox was deleted");
+		imap_sess_no(s, "NONEXISTENT", "the selected mailbox was deleted");
 		return false;
 	}
 	return true;
@@ -31,7 +31,7 @@ static void put_flags_lines(struct imap_session *s, const struct store_mailbox *
 		buf_puts(&b, " \\*");
 	}
 	buf_puts(&b, ")] flags permitted\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -80,7 +80,7 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 	uint32_t *van;
 	size_t nvan;
 	if (!store_vanished(s->account, s->sel.id, a->modseq, NULL, &s->ar, &van, &nvan, &err)) {
-		sess_server_error(s, "reading expunged messages", &err);
+		imap_sess_server_error(s, "reading expunged messages", &err);
 		return false;
 	}
 	size_t k = 0;
@@ -93,20 +93,20 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 	struct store_message_flags *f;
 	size_t n;
 	if (!store_messages_flags(s->account, s->sel.id, NULL, a->modseq, &s->ar, &f, &n, &err)) {
-		sess_server_error(s, "reading changed messages", &err);
+		imap_sess_server_error(s, "reading changed messages", &err);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (known && !imap_seqset_contains(known, f[i].uid, UINT32_MAX))
 			continue;
-		uint32_t seq = sess_seq(s, f[i].uid);
+		uint32_t seq = imap_sess_seq(s, f[i].uid);
 		if (!seq)
 			continue;
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, f[i].uid);
 		imap_put_flags(f[i].flags, &f[i].keywords, &b);
 		buf_printf(&b, " MODSEQ (%llu))\r\n", (unsigned long long)f[i].modseq);
-		sess_write(s, b.data, b.len);
+		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}
 	return true;
@@ -121,47 +121,47 @@ static void copy_keywords(struct imap_selected *sel, const struct store_keywords
 		sel->keywords.v[i] = arena_strdup(&sel->kwar, kw->v[i]);
 }
 
-void cmd_select(struct imap_session *s)
+void imap_cmd_select(struct imap_session *s)
 {
 	const struct imap_select_args *a = &s->cmd.u.select;
 	bool readonly = s->cmd.kind == IMAP_CMD_EXAMINE;
 	const char *what = readonly ? "EXAMINE" : "SELECT";
-	if ((a->condstore || a->qresync) && !sess_has(s, IMAP_CAP_CONDSTORE)) {
-		sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+	if ((a->condstore || a->qresync) && !imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+		imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 		return;
 	}
 	/* RFC 7162 3.2.5: QRESYNC parameters need ENABLE QRESYNC first. */
 	if (a->qresync && !(s->enabled & IMAP_CAP_QRESYNC)) {
-		sess_bad(s, NULL, "QRESYNC parameter without ENABLE QRESYNC");
+		imap_sess_bad(s, NULL, "QRESYNC parameter without ENABLE QRESYNC");
 		return;
 	}
 	if (a->has_seq_match && (!imap_seqset_increasing(&a->known_seqs) ||
 				 !imap_seqset_increasing(&a->known_seq_uids))) {
-		sess_bad(s, NULL, "QRESYNC known sets must be increasing");
+		imap_sess_bad(s, NULL, "QRESYNC known sets must be increasing");
 		return;
 	}
 	/* RFC 9051 6.3.2: the old mailbox is closed first, also when this SELECT fails. */
 	if (s->selected) {
-		sess_unselect(s);
-		sess_untagged(s, "OK [CLOSED] previous mailbox closed");
+		imap_sess_unselect(s);
+		imap_sess_untagged(s, "OK [CLOSED] previous mailbox closed");
 	}
-	const char *name = sess_mailbox_arg(s, a->mailbox, true);
+	const char *name = imap_sess_mailbox_arg(s, a->mailbox, true);
 	if (!name)
 		return;
 	if (a->condstore)
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	/* Changes queued so far are in what is read next. */
-	sess_sync(s, true);
+	imap_sess_sync(s, true);
 	struct store_mailbox mb;
 	struct error err;
 	if (!store_mailbox_get(s->account, name, &s->ar, &mb, &err)) {
-		sess_no_err(s, what, &err);
+		imap_sess_no_err(s, what, &err);
 		return;
 	}
 	struct store_message_flags *f;
 	size_t n;
 	if (!store_messages_flags(s->account, mb.id, NULL, 0, &s->ar, &f, &n, &err)) {
-		sess_no_err(s, what, &err);
+		imap_sess_no_err(s, what, &err);
 		return;
 	}
 	struct imap_selected *sel = &s->sel;
@@ -187,39 +187,39 @@ void cmd_select(struct imap_session *s)
 
 	bool rev2 = s->enabled & IMAP_CAP_IMAP4REV2;
 	put_flags_lines(s, &mb, readonly);
-	sess_untagged(s, "%zu EXISTS", n);
+	imap_sess_untagged(s, "%zu EXISTS", n);
 	if (!rev2) {
 		/* RFC 3501 7.3.2, 7.1: RECENT and UNSEEN are IMAP4rev1's; nothing is \Recent. */
-		sess_untagged(s, "0 RECENT");
+		imap_sess_untagged(s, "0 RECENT");
 		if (first_unseen)
-			sess_untagged(s, "OK [UNSEEN %u] first unseen", first_unseen);
+			imap_sess_untagged(s, "OK [UNSEEN %u] first unseen", first_unseen);
 	}
-	sess_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", mb.uidvalidity);
-	sess_untagged(s, "OK [UIDNEXT %u] predicted next UID", mb.uidnext);
+	imap_sess_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", mb.uidvalidity);
+	imap_sess_untagged(s, "OK [UIDNEXT %u] predicted next UID", mb.uidnext);
 	if (rev2) {
 		/* RFC 9051 6.3.2: the LIST response with the mailbox's canonical name. */
 		struct buf b = BUF_INIT;
 		buf_puts(&b, "* LIST () \"/\" ");
 		imap_put_mailbox(s, mb.name, &b);
 		buf_puts(&b, "\r\n");
-		sess_write(s, b.data, b.len);
+		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}
 	if (s->enabled & IMAP_CAP_CONDSTORE)
-		sess_untagged(s, "OK [HIGHESTMODSEQ %llu] modseq tracked",
-			      (unsigned long long)mb.highestmodseq);
+		imap_sess_untagged(s, "OK [HIGHESTMODSEQ %llu] modseq tracked",
+				   (unsigned long long)mb.highestmodseq);
 	if (a->qresync && a->uidvalidity == mb.uidvalidity && !qresync(s, a))
 		return;
-	sess_ok(s, readonly ? "READ-ONLY" : "READ-WRITE", "%s completed", what);
+	imap_sess_ok(s, readonly ? "READ-ONLY" : "READ-WRITE", "%s completed", what);
 }
 
-void cmd_unselect(struct imap_session *s)
+void imap_cmd_unselect(struct imap_session *s)
 {
-	sess_unselect(s);
-	sess_ok(s, NULL, "UNSELECT completed");
+	imap_sess_unselect(s);
+	imap_sess_ok(s, NULL, "UNSELECT completed");
 }
 
-void cmd_close(struct imap_session *s)
+void imap_cmd_close(struct imap_session *s)
 {
 	/* RFC 9051 6.4.1: expunge silently (no EXPUNGE responses), then close. */
 	if (!s->sel.readonly && !s->sel.deleted) {
@@ -232,8 +232,8 @@ void cmd_close(struct imap_session *s)
 		    err.kind != ERR_NOTFOUND)
 			log_error(&s->lg, "expunge at CLOSE", LE(&err));
 	}
-	sess_unselect(s);
-	sess_ok(s, NULL, "CLOSE completed");
+	imap_sess_unselect(s);
+	imap_sess_ok(s, NULL, "CLOSE completed");
 }
 
 /* Expunges the \Deleted messages of uids (all when NULL) in pieces the store takes. */
@@ -245,10 +245,10 @@ static bool expunge_uids(struct imap_session *s, const uint32_t *uids, size_t n,
 	if (!uids) {
 		if (!store_expunge(s->account, s->sel.id, NULL, s->sub, &s->ar, &done, &ndone,
 				   modseq, &err)) {
-			sess_no_err(s, "EXPUNGE", &err);
+			imap_sess_no_err(s, "EXPUNGE", &err);
 			return false;
 		}
-		view_expunged(s, done, ndone);
+		imap_view_expunged(s, done, ndone);
 		return true;
 	}
 	struct store_uid_range *r = arena_array(&s->ar, STORE_UID_RANGES_MAX, sizeof *r);
@@ -261,32 +261,32 @@ static bool expunge_uids(struct imap_session *s, const uint32_t *uids, size_t n,
 		struct store_uid_set set = {r, nr};
 		if (!store_expunge(s->account, s->sel.id, &set, s->sub, &s->ar, &done, &ndone,
 				   modseq, &err)) {
-			sess_no_err(s, "UID EXPUNGE", &err);
+			imap_sess_no_err(s, "UID EXPUNGE", &err);
 			return false;
 		}
-		view_expunged(s, done, ndone);
+		imap_view_expunged(s, done, ndone);
 	}
 	return true;
 }
 
-void cmd_expunge(struct imap_session *s)
+void imap_cmd_expunge(struct imap_session *s)
 {
-	if (!sess_selected_ok(s))
+	if (!imap_sess_selected_ok(s))
 		return;
 	if (s->sel.readonly) {
-		sess_no(s, "READ-ONLY", "mailbox is read-only");
+		imap_sess_no(s, "READ-ONLY", "mailbox is read-only");
 		return;
 	}
 	uint32_t *uids = NULL;
 	size_t n = 0;
 	bool uid = s->cmd.kind == IMAP_CMD_UID_EXPUNGE;
-	if (uid && !sess_set_uids(s, &s->cmd.u.uid_expunge.set, true, &uids, &n))
+	if (uid && !imap_sess_set_uids(s, &s->cmd.u.uid_expunge.set, true, &uids, &n))
 		return;
 	/* Others' expunges first, so the sequence numbers below are the client's. */
-	sess_sync(s, true);
+	imap_sess_sync(s, true);
 	uint64_t modseq = 0;
 	if (uid && n == 0) {
-		sess_ok(s, NULL, "UID EXPUNGE completed");
+		imap_sess_ok(s, NULL, "UID EXPUNGE completed");
 		return;
 	}
 	if (!expunge_uids(s, uid ? uids : NULL, n, &modseq))
@@ -297,8 +297,8 @@ void cmd_expunge(struct imap_session *s)
 		/* RFC 7162 3.1.9: the tagged OK carries the new HIGHESTMODSEQ. */
 		char *code = arena_sprintf(&s->ar, "HIGHESTMODSEQ %llu",
 					   (unsigned long long)s->sel.highestmodseq);
-		sess_ok(s, code, "%s completed", uid ? "UID EXPUNGE" : "EXPUNGE");
+		imap_sess_ok(s, code, "%s completed", uid ? "UID EXPUNGE" : "EXPUNGE");
 		return;
 	}
-	sess_ok(s, NULL, "%s completed", uid ? "UID EXPUNGE" : "EXPUNGE");
+	imap_sess_ok(s, NULL, "%s completed", uid ? "UID EXPUNGE" : "EXPUNGE");
 }

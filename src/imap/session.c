@@ -69,12 +69,12 @@ unsigned imap_cap_parse(struct str name)
 	return 0;
 }
 
-bool sess_has(const struct imap_session *s, unsigned cap)
+bool imap_sess_has(const struct imap_session *s, unsigned cap)
 {
 	return !(s->disabled & cap);
 }
 
-bool sess_utf8(const struct imap_session *s)
+bool imap_sess_utf8(const struct imap_session *s)
 {
 	return (s->enabled & (IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT)) != 0;
 }
@@ -91,10 +91,10 @@ static void sasl_conn_of(struct imap_session *s, const struct cfg_dynamic *d, st
 				 plaintext_ok(s)};
 }
 
-void sess_capabilities(struct imap_session *s, struct buf *out)
+void imap_sess_capabilities(struct imap_session *s, struct buf *out)
 {
 	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++) {
-		if (cap_names[i].cap && !sess_has(s, cap_names[i].cap))
+		if (cap_names[i].cap && !imap_sess_has(s, cap_names[i].cap))
 			continue;
 		if (i)
 			buf_putc(out, ' ');
@@ -127,7 +127,7 @@ void sess_capabilities(struct imap_session *s, struct buf *out)
 
 /* ---- output ---- */
 
-void sess_write(struct imap_session *s, const void *p, size_t n)
+void imap_sess_write(struct imap_session *s, const void *p, size_t n)
 {
 	if (s->broken)
 		return;
@@ -138,23 +138,23 @@ void sess_write(struct imap_session *s, const void *p, size_t n)
 	}
 }
 
-void sess_puts(struct imap_session *s, const char *str)
+void imap_sess_puts(struct imap_session *s, const char *str)
 {
-	sess_write(s, str, strlen(str));
+	imap_sess_write(s, str, strlen(str));
 }
 
-void sess_printf(struct imap_session *s, const char *fmt, ...)
+void imap_sess_printf(struct imap_session *s, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
-void sess_flush(struct imap_session *s)
+void imap_sess_flush(struct imap_session *s)
 {
 	if (s->broken)
 		return;
@@ -165,7 +165,7 @@ void sess_flush(struct imap_session *s)
 	}
 }
 
-void sess_untagged(struct imap_session *s, const char *fmt, ...)
+void imap_sess_untagged(struct imap_session *s, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "* ");
@@ -174,7 +174,7 @@ void sess_untagged(struct imap_session *s, const char *fmt, ...)
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	buf_puts(&b, "\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -182,7 +182,7 @@ __attribute__((format(printf, 4, 0))) static void
 tagged(struct imap_session *s, const char *status, const char *code, const char *fmt, va_list ap)
 {
 	if (s->selected && strcmp(status, "BAD") != 0)
-		sess_sync(s, !s->cmd_no_expunge);
+		imap_sess_sync(s, !s->cmd_no_expunge);
 	struct buf b = BUF_INIT;
 	const struct str *tag = &s->cmd.tag;
 	if (tag->len)
@@ -198,12 +198,12 @@ tagged(struct imap_session *s, const char *status, const char *code, const char 
 		if (b.data[i] == '\r' || b.data[i] == '\n')
 			b.data[i] = ' ';
 	buf_puts(&b, "\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
-	sess_flush(s);
+	imap_sess_flush(s);
 }
 
-void sess_ok(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_ok(struct imap_session *s, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -212,7 +212,7 @@ void sess_ok(struct imap_session *s, const char *code, const char *fmt, ...)
 	s->nbad = 0;
 }
 
-void sess_no(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_no(struct imap_session *s, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -221,7 +221,7 @@ void sess_no(struct imap_session *s, const char *code, const char *fmt, ...)
 	s->nbad = 0;
 }
 
-void sess_bad(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_bad(struct imap_session *s, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -230,28 +230,28 @@ void sess_bad(struct imap_session *s, const char *code, const char *fmt, ...)
 	s->nbad++;
 }
 
-void sess_server_error(struct imap_session *s, const char *what, const struct error *err)
+void imap_sess_server_error(struct imap_session *s, const char *what, const struct error *err)
 {
 	log_error(&s->lg, what, LE(err), LS("account", s->account_name));
-	sess_no(s, "SERVERBUG", "%s: internal error", what);
+	imap_sess_no(s, "SERVERBUG", "%s: internal error", what);
 }
 
-void sess_no_err(struct imap_session *s, const char *what, const struct error *err)
+void imap_sess_no_err(struct imap_session *s, const char *what, const struct error *err)
 {
 	switch (err->kind) {
-	case ERR_NOTFOUND: sess_no(s, "NONEXISTENT", "%s: %s", what, err->msg); break;
-	case ERR_EXISTS: sess_no(s, "ALREADYEXISTS", "%s: %s", what, err->msg); break;
-	case ERR_INVALID: sess_no(s, "CANNOT", "%s: %s", what, err->msg); break;
-	case ERR_LIMIT: sess_no(s, "OVERQUOTA", "%s: %s", what, err->msg); break;
-	case ERR_PERMISSION: sess_no(s, "NOPERM", "%s: %s", what, err->msg); break;
-	case ERR_TEMPORARY: sess_no(s, "UNAVAILABLE", "%s: %s", what, err->msg); break;
-	default: sess_server_error(s, what, err); break;
+	case ERR_NOTFOUND: imap_sess_no(s, "NONEXISTENT", "%s: %s", what, err->msg); break;
+	case ERR_EXISTS: imap_sess_no(s, "ALREADYEXISTS", "%s: %s", what, err->msg); break;
+	case ERR_INVALID: imap_sess_no(s, "CANNOT", "%s: %s", what, err->msg); break;
+	case ERR_LIMIT: imap_sess_no(s, "OVERQUOTA", "%s: %s", what, err->msg); break;
+	case ERR_PERMISSION: imap_sess_no(s, "NOPERM", "%s: %s", what, err->msg); break;
+	case ERR_TEMPORARY: imap_sess_no(s, "UNAVAILABLE", "%s: %s", what, err->msg); break;
+	default: imap_sess_server_error(s, what, err); break;
 	}
 }
 
 /* ---- login ---- */
 
-int64_t sess_quota(struct imap_session *s)
+int64_t imap_sess_quota(struct imap_session *s)
 {
 	struct config *cfg = imap_server_config(s->server);
 	int64_t q = config_static(cfg)->s->quota_message_size;
@@ -298,8 +298,8 @@ static void login_undo(struct imap_session *s)
 	s->username[0] = 0;
 }
 
-bool sess_login(struct imap_session *s, const char *account, const char *username,
-		struct error *err)
+bool imap_sess_login(struct imap_session *s, const char *account, const char *username,
+		     struct error *err)
 {
 	if (!imap_server_count_account(s->server, account, true))
 		return error_set(err, ERR_LIMIT, "too many connections for this account");
@@ -325,11 +325,11 @@ bool sess_login(struct imap_session *s, const char *account, const char *usernam
 	return true;
 }
 
-void sess_unselect(struct imap_session *s)
+void imap_sess_unselect(struct imap_session *s)
 {
 	if (!s->selected)
 		return;
-	view_free(&s->sel.view);
+	imap_view_free(&s->sel.view);
 	free(s->sel.name);
 	free(s->sel.saved);
 	arena_free(&s->sel.kwar);
@@ -349,37 +349,37 @@ static const struct {
 	unsigned states;
 	unsigned cap;
 } dispatch[] = {
-    {IMAP_CMD_CAPABILITY, cmd_capability, ANY, 0},
-    {IMAP_CMD_NOOP, cmd_noop, ANY, 0},
-    {IMAP_CMD_LOGOUT, cmd_logout, ANY, 0},
-    {IMAP_CMD_ID, cmd_id, ANY, IMAP_CAP_ID},
-    {IMAP_CMD_STARTTLS, cmd_starttls, IMAP_STATE_NOTAUTH, 0},
-    {IMAP_CMD_AUTHENTICATE, cmd_authenticate, IMAP_STATE_NOTAUTH, 0},
-    {IMAP_CMD_LOGIN, cmd_login, IMAP_STATE_NOTAUTH, 0},
-    {IMAP_CMD_ENABLE, cmd_enable, AUTHED, IMAP_CAP_ENABLE},
-    {IMAP_CMD_SELECT, cmd_select, AUTHED, 0},
-    {IMAP_CMD_EXAMINE, cmd_select, AUTHED, 0},
-    {IMAP_CMD_CREATE, cmd_create, AUTHED, 0},
-    {IMAP_CMD_DELETE, cmd_delete, AUTHED, 0},
-    {IMAP_CMD_RENAME, cmd_rename, AUTHED, 0},
-    {IMAP_CMD_SUBSCRIBE, cmd_subscribe, AUTHED, 0},
-    {IMAP_CMD_UNSUBSCRIBE, cmd_subscribe, AUTHED, 0},
-    {IMAP_CMD_LIST, cmd_list, AUTHED, 0},
-    {IMAP_CMD_LSUB, cmd_list, AUTHED, 0},
-    {IMAP_CMD_NAMESPACE, cmd_namespace, AUTHED, IMAP_CAP_NAMESPACE},
-    {IMAP_CMD_STATUS, cmd_status, AUTHED, 0},
-    {IMAP_CMD_APPEND, cmd_append, AUTHED, 0},
-    {IMAP_CMD_IDLE, cmd_idle, AUTHED, IMAP_CAP_IDLE},
-    {IMAP_CMD_CHECK, cmd_noop, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_CLOSE, cmd_close, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_UNSELECT, cmd_unselect, IMAP_STATE_SELECTED, IMAP_CAP_UNSELECT},
-    {IMAP_CMD_SEARCH, cmd_search, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_FETCH, cmd_fetch, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_STORE, cmd_store, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_COPY, cmd_copy, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_MOVE, cmd_copy, IMAP_STATE_SELECTED, IMAP_CAP_MOVE},
-    {IMAP_CMD_EXPUNGE, cmd_expunge, IMAP_STATE_SELECTED, 0},
-    {IMAP_CMD_UID_EXPUNGE, cmd_expunge, IMAP_STATE_SELECTED, IMAP_CAP_UIDPLUS},
+    {IMAP_CMD_CAPABILITY, imap_cmd_capability, ANY, 0},
+    {IMAP_CMD_NOOP, imap_cmd_noop, ANY, 0},
+    {IMAP_CMD_LOGOUT, imap_cmd_logout, ANY, 0},
+    {IMAP_CMD_ID, imap_cmd_id, ANY, IMAP_CAP_ID},
+    {IMAP_CMD_STARTTLS, imap_cmd_starttls, IMAP_STATE_NOTAUTH, 0},
+    {IMAP_CMD_AUTHENTICATE, imap_cmd_authenticate, IMAP_STATE_NOTAUTH, 0},
+    {IMAP_CMD_LOGIN, imap_cmd_login, IMAP_STATE_NOTAUTH, 0},
+    {IMAP_CMD_ENABLE, imap_cmd_enable, AUTHED, IMAP_CAP_ENABLE},
+    {IMAP_CMD_SELECT, imap_cmd_select, AUTHED, 0},
+    {IMAP_CMD_EXAMINE, imap_cmd_select, AUTHED, 0},
+    {IMAP_CMD_CREATE, imap_cmd_create, AUTHED, 0},
+    {IMAP_CMD_DELETE, imap_cmd_delete, AUTHED, 0},
+    {IMAP_CMD_RENAME, imap_cmd_rename, AUTHED, 0},
+    {IMAP_CMD_SUBSCRIBE, imap_cmd_subscribe, AUTHED, 0},
+    {IMAP_CMD_UNSUBSCRIBE, imap_cmd_subscribe, AUTHED, 0},
+    {IMAP_CMD_LIST, imap_cmd_list, AUTHED, 0},
+    {IMAP_CMD_LSUB, imap_cmd_list, AUTHED, 0},
+    {IMAP_CMD_NAMESPACE, imap_cmd_namespace, AUTHED, IMAP_CAP_NAMESPACE},
+    {IMAP_CMD_STATUS, imap_cmd_status, AUTHED, 0},
+    {IMAP_CMD_APPEND, imap_cmd_append, AUTHED, 0},
+    {IMAP_CMD_IDLE, imap_cmd_idle, AUTHED, IMAP_CAP_IDLE},
+    {IMAP_CMD_CHECK, imap_cmd_noop, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_CLOSE, imap_cmd_close, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_UNSELECT, imap_cmd_unselect, IMAP_STATE_SELECTED, IMAP_CAP_UNSELECT},
+    {IMAP_CMD_SEARCH, imap_cmd_search, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_FETCH, imap_cmd_fetch, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_STORE, imap_cmd_store, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_COPY, imap_cmd_copy, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_MOVE, imap_cmd_copy, IMAP_STATE_SELECTED, IMAP_CAP_MOVE},
+    {IMAP_CMD_EXPUNGE, imap_cmd_expunge, IMAP_STATE_SELECTED, 0},
+    {IMAP_CMD_UID_EXPUNGE, imap_cmd_expunge, IMAP_STATE_SELECTED, IMAP_CAP_UIDPLUS},
 };
 
 static const char *state_name(unsigned st)
@@ -398,14 +398,14 @@ static void run_command(struct imap_session *s)
 	for (size_t i = 0; i < ARRAY_LEN(dispatch); i++) {
 		if (dispatch[i].kind != c->kind)
 			continue;
-		if (dispatch[i].cap && !sess_has(s, dispatch[i].cap)) {
-			sess_bad(s, NULL, "%s is disabled for this account",
-				 imap_cmd_name(c->kind, c->uid));
+		if (dispatch[i].cap && !imap_sess_has(s, dispatch[i].cap)) {
+			imap_sess_bad(s, NULL, "%s is disabled for this account",
+				      imap_cmd_name(c->kind, c->uid));
 			return;
 		}
 		if (!(dispatch[i].states & s->state)) {
-			sess_bad(s, NULL, "%s is not allowed in the %s state",
-				 imap_cmd_name(c->kind, c->uid), state_name(s->state));
+			imap_sess_bad(s, NULL, "%s is not allowed in the %s state",
+				      imap_cmd_name(c->kind, c->uid), state_name(s->state));
 			return;
 		}
 		/* RFC 9051 7.5.1: no EXPUNGE during FETCH, STORE or SEARCH. */
@@ -417,7 +417,7 @@ static void run_command(struct imap_session *s)
 		dispatch[i].exec(s);
 		return;
 	}
-	sess_bad(s, NULL, "command not implemented");
+	imap_sess_bad(s, NULL, "command not implemented");
 }
 
 /* Whether the first line looks like another protocol (HTTP, SMTP): worth a BYE. */
@@ -434,11 +434,11 @@ static void handle(struct imap_session *s)
 	s->cmd_no_expunge = false;
 	if (!ok) {
 		if (not_imap(s) && s->state == IMAP_STATE_NOTAUTH) {
-			sess_untagged(s, "BYE please speak IMAP");
+			imap_sess_untagged(s, "BYE please speak IMAP");
 			s->state = IMAP_STATE_LOGOUT;
 			return;
 		}
-		sess_bad(s, p.code, "%s", p.err.msg);
+		imap_sess_bad(s, p.code, "%s", p.err.msg);
 		return;
 	}
 	log_debug(&s->lg, "command", LS("cmd", imap_cmd_name(s->cmd.kind, s->cmd.uid)));
@@ -450,31 +450,31 @@ static void handle(struct imap_session *s)
 static void greet(struct imap_session *s, bool preauth)
 {
 	struct buf caps = BUF_INIT;
-	sess_capabilities(s, &caps);
+	imap_sess_capabilities(s, &caps);
 	if (preauth)
-		sess_untagged(s, "PREAUTH [CAPABILITY %s] tern IMAP, logged in as %s", caps.data,
-			      s->username);
+		imap_sess_untagged(s, "PREAUTH [CAPABILITY %s] tern IMAP, logged in as %s",
+				   caps.data, s->username);
 	else
-		sess_untagged(s, "OK [CAPABILITY %s] tern IMAP ready", caps.data);
+		imap_sess_untagged(s, "OK [CAPABILITY %s] tern IMAP ready", caps.data);
 	buf_free(&caps);
-	sess_flush(s);
+	imap_sess_flush(s);
 }
 
 /* The goodbye for a connection that ends without LOGOUT. */
 static void farewell(struct imap_session *s, const struct error *err)
 {
 	switch (err->kind) {
-	case ERR_SHUTDOWN: sess_untagged(s, "BYE server shutting down"); break;
-	case ERR_TIMEOUT: sess_untagged(s, "BYE autologout; idle for too long"); break;
-	case ERR_LIMIT: sess_untagged(s, "BYE [TOOBIG] %s", err->msg); break;
+	case ERR_SHUTDOWN: imap_sess_untagged(s, "BYE server shutting down"); break;
+	case ERR_TIMEOUT: imap_sess_untagged(s, "BYE autologout; idle for too long"); break;
+	case ERR_LIMIT: imap_sess_untagged(s, "BYE [TOOBIG] %s", err->msg); break;
 	default: return;
 	}
-	sess_flush(s);
+	imap_sess_flush(s);
 }
 
 static void session_end(struct imap_session *s)
 {
-	sess_unselect(s);
+	imap_sess_unselect(s);
 	store_subscriber_free(s->sub);
 	if (s->account)
 		store_account_close(s->account);
@@ -503,7 +503,7 @@ void imap_serve(struct conn *c, const struct imap_service *svc)
 	log_info(&s->lg, "new connection", LS("remote", conn_remote(c)), LS("local", conn_local(c)),
 		 LB("tls", s->tls), LS("listener", svc->listener));
 
-	bool preauth = s->tls && sess_tls_identify(s);
+	bool preauth = s->tls && imap_sess_tls_identify(s);
 	greet(s, preauth);
 	while (!s->broken && s->state != IMAP_STATE_LOGOUT) {
 		/* Everything of the last command goes, also its chunk: idle sessions hold none. */
@@ -520,8 +520,8 @@ void imap_serve(struct conn *c, const struct imap_service *svc)
 			handle(s);
 		imap_read_cleanup(s);
 		if (s->nbad >= IMAP_BAD_COMMANDS_MAX) {
-			sess_untagged(s, "BYE too many bad commands");
-			sess_flush(s);
+			imap_sess_untagged(s, "BYE too many bad commands");
+			imap_sess_flush(s);
 			break;
 		}
 	}

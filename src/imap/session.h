@@ -166,19 +166,19 @@ struct imap_session {
 };
 
 /* ---- session.c ---- */
-bool sess_has(const struct imap_session *s, unsigned cap);
-bool sess_utf8(const struct imap_session *s);
+bool imap_sess_has(const struct imap_session *s, unsigned cap);
+bool imap_sess_utf8(const struct imap_session *s);
 /* The capability list for the current state ("IMAP4rev2 IMAP4rev1 ..."). */
-void sess_capabilities(struct imap_session *s, struct buf *out);
+void imap_sess_capabilities(struct imap_session *s, struct buf *out);
 
 /* Buffered output; failures mark the session broken. */
-void sess_write(struct imap_session *s, const void *p, size_t n);
-void sess_puts(struct imap_session *s, const char *str);
-void sess_printf(struct imap_session *s, const char *fmt, ...)
+void imap_sess_write(struct imap_session *s, const void *p, size_t n);
+void imap_sess_puts(struct imap_session *s, const char *str);
+void imap_sess_printf(struct imap_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void sess_flush(struct imap_session *s);
+void imap_sess_flush(struct imap_session *s);
 /* "* " + text + CRLF */
-void sess_untagged(struct imap_session *s, const char *fmt, ...)
+void imap_sess_untagged(struct imap_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
@@ -186,45 +186,45 @@ void sess_untagged(struct imap_session *s, const char *fmt, ...)
  * reported (without expunges for FETCH, STORE and SEARCH), then
  * "tag OK|NO|BAD [code] text". code may be NULL.
  */
-void sess_ok(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_ok(struct imap_session *s, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void sess_no(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_no(struct imap_session *s, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void sess_bad(struct imap_session *s, const char *code, const char *fmt, ...)
+void imap_sess_bad(struct imap_session *s, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* NO for a store error, with the response code its kind calls for. */
-void sess_no_err(struct imap_session *s, const char *what, const struct error *err);
+void imap_sess_no_err(struct imap_session *s, const char *what, const struct error *err);
 /* "tag NO [SERVERBUG]" and an error log line: our trouble, not the client's. */
-void sess_server_error(struct imap_session *s, const char *what, const struct error *err);
+void imap_sess_server_error(struct imap_session *s, const char *what, const struct error *err);
 
 /* After authentication: open the account, subscribe to changes, count the connection. */
-bool sess_login(struct imap_session *s, const char *account, const char *username,
-		struct error *err);
+bool imap_sess_login(struct imap_session *s, const char *account, const char *username,
+		     struct error *err);
 /* The account's configuration values the session needs, read from the current config. */
-int64_t sess_quota(struct imap_session *s);
+int64_t imap_sess_quota(struct imap_session *s);
 
 /* The selected mailbox still exists; false with NO [NONEXISTENT] sent. */
-bool sess_selected_ok(struct imap_session *s);
+bool imap_sess_selected_ok(struct imap_session *s);
 /* Enables CONDSTORE (RFC 7162 3.1), telling the HIGHESTMODSEQ of a selected mailbox. */
-void sess_enable_condstore(struct imap_session *s);
+void imap_sess_enable_condstore(struct imap_session *s);
 /* Leaves the selected state (CLOSE, UNSELECT, SELECT of another mailbox). */
-void sess_unselect(struct imap_session *s);
+void imap_sess_unselect(struct imap_session *s);
 
 /* ---- output.c ---- */
 /* A mailbox name for the client: "INBOX" for the inbox, modified UTF-7 without UTF-8. */
 void imap_put_mailbox(struct imap_session *s, const char *name, struct buf *out);
 /* A client's mailbox name as the store spells it (decoded, checked); NULL and a NO sent. */
-const char *sess_mailbox_arg(struct imap_session *s, struct str raw, bool allow_inbox);
+const char *imap_sess_mailbox_arg(struct imap_session *s, struct str raw, bool allow_inbox);
 /* The same without replying: for LIST patterns; false with err. */
-bool sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out,
-			 struct error *err);
+bool imap_sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out,
+			      struct error *err);
 /* "(\Seen $Junk kw)" */
 void imap_put_flags(uint32_t flags, const struct store_keywords *kw, struct buf *out);
 /* An IMAP string (quoted or literal). */
 void imap_put_string(struct imap_session *s, const char *p, size_t n, struct buf *out);
 /* Parses client flag names into bits and keywords; false with a NO sent. */
-bool sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, uint32_t *bits,
-		    struct store_keywords *kw);
+bool imap_sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, uint32_t *bits,
+			 struct store_keywords *kw);
 /* "dd-Mon-yyyy hh:mm:ss +zzzz" */
 void imap_put_datetime(int64_t t, int tz, struct buf *out);
 
@@ -239,64 +239,64 @@ enum imap_read imap_read_command(struct imap_session *s, struct error *err);
 void imap_read_cleanup(struct imap_session *s);
 
 /* ---- view.c ---- */
-void view_free(struct imap_view *v);
+void imap_view_free(struct imap_view *v);
 /* The index of uid in the view, or -1. */
-ptrdiff_t view_find(const struct imap_view *v, uint32_t uid);
-bool view_is_gone(const struct imap_view *v, uint32_t uid);
+ptrdiff_t imap_view_find(const struct imap_view *v, uint32_t uid);
+bool imap_view_is_gone(const struct imap_view *v, uint32_t uid);
 /* Adds a UID this session created (APPEND, COPY, MOVE into the selected mailbox). */
-void view_add(struct imap_session *s, uint32_t uid);
+void imap_view_add(struct imap_session *s, uint32_t uid);
 /* "* VANISHED [(EARLIER)] uid-set" lines (RFC 7162 3.2.10), bounded per line. */
 void imap_put_vanished(struct imap_session *s, const uint32_t *uids, size_t n, bool earlier);
 /* Removes UIDs this session expunged, reporting EXPUNGE or VANISHED. */
-void view_expunged(struct imap_session *s, const uint32_t *uids, size_t n);
+void imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n);
 /*
  * Takes the store's waiting changes and applies them (FETCH FLAGS for
  * flag changes, new messages and expunges remembered), then reports new
  * messages (EXISTS) and, when allowed, expunges. Also for other mailboxes'
  * changes: keeps the subscriber's queue short.
  */
-void sess_sync(struct imap_session *s, bool allow_expunge);
+void imap_sess_sync(struct imap_session *s, bool allow_expunge);
 
 /* Message numbers of a command to UIDs of the view ("$" included); false with BAD sent. */
-bool sess_set_uids(struct imap_session *s, const struct imap_seqset *set, bool uid, uint32_t **uids,
-		   size_t *n);
+bool imap_sess_set_uids(struct imap_session *s, const struct imap_seqset *set, bool uid,
+			uint32_t **uids, size_t *n);
 /* UID ranges (for the store) from sorted UIDs; at most STORE_UID_RANGES_MAX per piece. */
 size_t imap_uids_to_ranges(const uint32_t *uids, size_t n, struct store_uid_range *out, size_t max,
 			   size_t *used);
 /* The client's sequence number of uid (index + 1), 0 when not in the view. */
-uint32_t sess_seq(const struct imap_session *s, uint32_t uid);
+uint32_t imap_sess_seq(const struct imap_session *s, uint32_t uid);
 
 /* ---- commands (exec functions) ---- */
-void cmd_capability(struct imap_session *s);
-void cmd_noop(struct imap_session *s);
-void cmd_logout(struct imap_session *s);
-void cmd_id(struct imap_session *s);
-void cmd_enable(struct imap_session *s);
-void cmd_namespace(struct imap_session *s);
-void cmd_starttls(struct imap_session *s);
-void cmd_login(struct imap_session *s);
-void cmd_authenticate(struct imap_session *s);
+void imap_cmd_capability(struct imap_session *s);
+void imap_cmd_noop(struct imap_session *s);
+void imap_cmd_logout(struct imap_session *s);
+void imap_cmd_id(struct imap_session *s);
+void imap_cmd_enable(struct imap_session *s);
+void imap_cmd_namespace(struct imap_session *s);
+void imap_cmd_starttls(struct imap_session *s);
+void imap_cmd_login(struct imap_session *s);
+void imap_cmd_authenticate(struct imap_session *s);
 /* PREAUTH check after a TLS handshake with a client certificate; true when logged in. */
-bool sess_tls_identify(struct imap_session *s);
-void cmd_select(struct imap_session *s);
-void cmd_close(struct imap_session *s);
-void cmd_unselect(struct imap_session *s);
-void cmd_expunge(struct imap_session *s);
-void cmd_create(struct imap_session *s);
-void cmd_delete(struct imap_session *s);
-void cmd_rename(struct imap_session *s);
-void cmd_subscribe(struct imap_session *s);
-void cmd_status(struct imap_session *s);
-void cmd_list(struct imap_session *s);
-void cmd_append(struct imap_session *s);
-void cmd_idle(struct imap_session *s);
-void cmd_fetch(struct imap_session *s);
-void cmd_search(struct imap_session *s);
-void cmd_store(struct imap_session *s);
-void cmd_copy(struct imap_session *s);
+bool imap_sess_tls_identify(struct imap_session *s);
+void imap_cmd_select(struct imap_session *s);
+void imap_cmd_close(struct imap_session *s);
+void imap_cmd_unselect(struct imap_session *s);
+void imap_cmd_expunge(struct imap_session *s);
+void imap_cmd_create(struct imap_session *s);
+void imap_cmd_delete(struct imap_session *s);
+void imap_cmd_rename(struct imap_session *s);
+void imap_cmd_subscribe(struct imap_session *s);
+void imap_cmd_status(struct imap_session *s);
+void imap_cmd_list(struct imap_session *s);
+void imap_cmd_append(struct imap_session *s);
+void imap_cmd_idle(struct imap_session *s);
+void imap_cmd_fetch(struct imap_session *s);
+void imap_cmd_search(struct imap_session *s);
+void imap_cmd_store(struct imap_session *s);
+void imap_cmd_copy(struct imap_session *s);
 
 /* Checks status items against the account's capabilities (BAD sent when not). */
-bool sess_status_items_ok(struct imap_session *s, unsigned items);
+bool imap_sess_status_items_ok(struct imap_session *s, unsigned items);
 /* STATUS data for a mailbox (also for LIST-STATUS): "* STATUS name (...)". */
 void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, unsigned items);
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void view_free(struct imap_view *v)
+void imap_view_free(struct imap_view *v)
 {
 	free(v->uids);
 	free(v->gone);
@@ -53,19 +53,19 @@ static size_t lower_bound(const uint32_t *v, size_t n, uint32_t uid)
 	return lo;
 }
 
-ptrdiff_t view_find(const struct imap_view *v, uint32_t uid)
+ptrdiff_t imap_view_find(const struct imap_view *v, uint32_t uid)
 {
 	return find(v->uids, v->n, uid);
 }
 
-bool view_is_gone(const struct imap_view *v, uint32_t uid)
+bool imap_view_is_gone(const struct imap_view *v, uint32_t uid)
 {
 	return find(v->gone, v->ngone, uid) >= 0;
 }
 
-uint32_t sess_seq(const struct imap_session *s, uint32_t uid)
+uint32_t imap_sess_seq(const struct imap_session *s, uint32_t uid)
 {
-	ptrdiff_t i = view_find(&s->sel.view, uid);
+	ptrdiff_t i = imap_view_find(&s->sel.view, uid);
 	return i < 0 ? 0 : (uint32_t)i + 1;
 }
 
@@ -104,7 +104,7 @@ static void add_uid(struct imap_session *s, uint32_t uid)
 	insert_sorted(&v->uids, &v->n, &v->cap, uid);
 }
 
-void view_add(struct imap_session *s, uint32_t uid)
+void imap_view_add(struct imap_session *s, uint32_t uid)
 {
 	add_uid(s, uid);
 }
@@ -131,7 +131,7 @@ void imap_put_vanished(struct imap_session *s, const uint32_t *uids, size_t n, b
 		buf_puts(&b, earlier ? "* VANISHED (EARLIER) " : "* VANISHED ");
 		imap_uidlist_format_part(uids, n, &pos, IMAP_RESPONSE_LINE_MAX, &b);
 		buf_puts(&b, "\r\n");
-		sess_write(s, b.data, b.len);
+		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}
 }
@@ -150,7 +150,7 @@ static void expunge_reported(struct imap_session *s, const uint32_t *uids, size_
 		if (i < 0)
 			continue;
 		if (!(s->enabled & IMAP_CAP_QRESYNC))
-			sess_printf(s, "* %zu EXPUNGE\r\n", (size_t)i + 1);
+			imap_sess_printf(s, "* %zu EXPUNGE\r\n", (size_t)i + 1);
 		remove_at(v->uids, &v->n, (size_t)i);
 		if ((size_t)i < v->nreported)
 			v->nreported--;
@@ -160,7 +160,7 @@ static void expunge_reported(struct imap_session *s, const uint32_t *uids, size_
 	}
 }
 
-void view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
+void imap_view_expunged(struct imap_session *s, const uint32_t *uids, size_t n)
 {
 	struct imap_view *v = &s->sel.view;
 	/* Unreported ones just disappear; the rest is reported. */
@@ -190,7 +190,7 @@ static void report(struct imap_session *s, bool allow_expunge)
 		free(gone);
 	}
 	if (v->n > v->nreported) {
-		sess_printf(s, "* %zu EXISTS\r\n", v->n);
+		imap_sess_printf(s, "* %zu EXISTS\r\n", v->n);
 		v->nreported = v->n;
 	}
 }
@@ -204,7 +204,7 @@ static void put_flags_fetch(struct imap_session *s, uint32_t seq, uint32_t uid, 
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)modseq);
 	buf_puts(&b, ")\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -229,7 +229,7 @@ static void keywords_changed(struct imap_session *s, const struct store_keywords
 	buf_puts(&b, "\r\n* OK [PERMANENTFLAGS (");
 	store_flags_format(STORE_FLAGS_ALL, &sel->keywords, &b);
 	buf_puts(&b, " \\*)] flags\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -308,7 +308,7 @@ static void apply(struct imap_session *s, const struct store_change *c)
 	case STORE_CHANGE_FLAGS:
 		for (size_t i = 0; i < c->nmsgs; i++) {
 			const struct store_change_msg *m = &c->msgs[i];
-			ptrdiff_t k = view_find(&sel->view, m->uid);
+			ptrdiff_t k = imap_view_find(&sel->view, m->uid);
 			if (m->modseq <= sel->base_modseq)
 				continue; /* already in what the view was read from */
 			if (k >= 0 && (size_t)k < sel->view.nreported)
@@ -326,7 +326,7 @@ static void apply(struct imap_session *s, const struct store_change *c)
 	}
 }
 
-void sess_sync(struct imap_session *s, bool allow_expunge)
+void imap_sess_sync(struct imap_session *s, bool allow_expunge)
 {
 	if (!s->sub)
 		return;
@@ -346,8 +346,8 @@ void sess_sync(struct imap_session *s, bool allow_expunge)
 		store_subscriber_ack(s->sub, s->taken_seq);
 }
 
-bool sess_set_uids(struct imap_session *s, const struct imap_seqset *set, bool uid, uint32_t **uids,
-		   size_t *n)
+bool imap_sess_set_uids(struct imap_session *s, const struct imap_seqset *set, bool uid,
+			uint32_t **uids, size_t *n)
 {
 	struct imap_view *v = &s->sel.view;
 	*uids = NULL;
@@ -369,9 +369,9 @@ bool sess_set_uids(struct imap_session *s, const struct imap_seqset *set, bool u
 		for (size_t i = 0; i < set->n; i++) {
 			struct imap_range r = imap_range_resolve(set->v[i], (uint32_t)known);
 			if (known == 0 || r.last > known || r.first == 0) {
-				sess_bad(s, NULL,
-					 "invalid message sequence number (mailbox has %zu)",
-					 known);
+				imap_sess_bad(s, NULL,
+					      "invalid message sequence number (mailbox has %zu)",
+					      known);
 				return false;
 			}
 		}

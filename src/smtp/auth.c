@@ -47,7 +47,7 @@ static void b64_encode(const struct buf *in, struct buf *out)
 	out->data[out->len] = '\0';
 }
 
-void session_tls_login(struct session *s)
+void smtp_session_tls_login(struct smtp_session *s)
 {
 	/* Seed 000: on submission a known client certificate logs in without AUTH. */
 	const struct tls_info *ti = conn_tls(s->c);
@@ -63,81 +63,81 @@ void session_tls_login(struct session *s)
 	}
 }
 
-static void auth_failed(struct session *s)
+static void auth_failed(struct smtp_session *s)
 {
 	if (++s->auth_fails < SMTP_AUTH_FAILS_MAX)
 		return;
-	session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_POL_OTHER,
-		      "too many failed authentication attempts, closing connection");
-	session_flush(s);
+	smtp_session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_POL_OTHER,
+			   "too many failed authentication attempts, closing connection");
+	smtp_session_flush(s);
 	s->end = END_IO;
 }
 
 /* Reads one continuation line; false with a reply sent (or the session over). */
-static bool read_response(struct session *s, struct buf *decoded)
+static bool read_response(struct smtp_session *s, struct buf *decoded)
 {
 	struct str line;
 	enum conn_eol eol;
 	struct error err;
-	if (!session_flush(s))
+	if (!smtp_session_flush(s))
 		return false;
 	if (!conn_read_line(s->c, SMTP_AUTH_LINE_MAX, &line, &eol, &err)) {
 		if (err.kind == ERR_LIMIT) {
-			session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX,
-				      "authentication line too long");
-			session_flush(s);
+			smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+					   "authentication line too long");
+			smtp_session_flush(s);
 			s->end = END_IO;
 		} else {
-			session_io_error(s, &err);
+			smtp_session_io_error(s, &err);
 		}
 		return false;
 	}
 	/* RFC 4954 4: "*" cancels. */
 	if (str_eq_cstr(line, "*")) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_OTHER,
-			      "authentication cancelled");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_OTHER,
+				   "authentication cancelled");
 		return false;
 	}
 	if (!b64_decode(line, decoded)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
 		return false;
 	}
 	return true;
 }
 
-static bool auth_allowed(struct session *s)
+static bool auth_allowed(struct smtp_session *s)
 {
 	if (!s->cfg->submission || !s->cfg->sasl) {
-		session_reply(s, SMTP_C502_NOT_IMPL, SMTP_SE_PROTO_BAD_CMD,
-			      s->cfg->submission ? "no authentication in this build of tern"
-						 : "AUTH only on submission");
+		smtp_session_reply(s, SMTP_C502_NOT_IMPL, SMTP_SE_PROTO_BAD_CMD,
+				   s->cfg->submission ? "no authentication in this build of tern"
+						      : "AUTH only on submission");
 		return false;
 	}
 	if (!s->hello_done) {
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD, "EHLO first");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD, "EHLO first");
 		return false;
 	}
 	if (s->authenticated && !s->auth_by_tls) {
 		/* RFC 4954 4. After a certificate login, AUTH may confirm or pick an address. */
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
-			      "already authenticated");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
+				   "already authenticated");
 		return false;
 	}
 	if (s->have_mail) {
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
-			      "not during a mail transaction");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
+				   "not during a mail transaction");
 		return false;
 	}
 	if (!s->tls && s->cfg->require_tls_for_auth) {
 		/* RFC 4954 4: 538 when a mechanism needs an encrypted channel. */
-		session_reply(s, SMTP_C538_ENC_FOR_AUTH, SMTP_SE_POL_ENC_NEEDED,
-			      "authentication requires TLS, use STARTTLS first");
+		smtp_session_reply(s, SMTP_C538_ENC_FOR_AUTH, SMTP_SE_POL_ENC_NEEDED,
+				   "authentication requires TLS, use STARTTLS first");
 		return false;
 	}
 	return true;
 }
 
-static void auth_result(struct session *s, enum smtp_sasl_status st, const struct error *err,
+static void auth_result(struct smtp_session *s, enum smtp_sasl_status st, const struct error *err,
 			const char *mech, const struct smtp_login *login)
 {
 	switch (st) {
@@ -148,33 +148,34 @@ static void auth_result(struct session *s, enum smtp_sasl_status st, const struc
 		s->auth_fails = 0;
 		log_info(&s->lg, "authenticated", LS("mechanism", mech),
 			 LS("account", s->login.account), LS("username", s->login.username));
-		session_reply(s, SMTP_C235_AUTH_OK, SMTP_SE_POL_OTHER, "authenticated");
+		smtp_session_reply(s, SMTP_C235_AUTH_OK, SMTP_SE_POL_OTHER, "authenticated");
 		return;
 	case SMTP_SASL_BAD_CREDS:
 		log_info(&s->lg, "failed authentication attempt", LS("mechanism", mech),
 			 LS("username", login->username), LS("remote", conn_remote_ip(s->c)));
-		session_reply(s, SMTP_C535_AUTH_BAD, SMTP_SE_POL_AUTH_BAD_CREDS, "bad user/pass");
+		smtp_session_reply(s, SMTP_C535_AUTH_BAD, SMTP_SE_POL_AUTH_BAD_CREDS,
+				   "bad user/pass");
 		break;
 	case SMTP_SASL_DISABLED:
-		session_reply(s, SMTP_C535_AUTH_BAD, SMTP_SE_POL_AUTH_BAD_CREDS, "%s",
-			      err->msg[0] ? err->msg : "login disabled");
+		smtp_session_reply(s, SMTP_C535_AUTH_BAD, SMTP_SE_POL_AUTH_BAD_CREDS, "%s",
+				   err->msg[0] ? err->msg : "login disabled");
 		break;
 	case SMTP_SASL_TEMP:
 		log_info(&s->lg, "temporary authentication failure", LE(err));
-		session_reply(s, SMTP_C454_TEMP_AUTH_FAIL, SMTP_SE_POL_OTHER,
-			      "temporary authentication failure");
+		smtp_session_reply(s, SMTP_C454_TEMP_AUTH_FAIL, SMTP_SE_POL_OTHER,
+				   "temporary authentication failure");
 		break;
 	case SMTP_SASL_SYNTAX:
 	case SMTP_SASL_CONTINUE:
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
-			      "malformed authentication message: %s", err->msg);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+				   "malformed authentication message: %s", err->msg);
 		break;
 	}
 	auth_failed(s);
 }
 
 /* Runs the exchange; the initial response is in initial (have_initial false when absent). */
-static void exchange(struct session *s, void *ex, const char *mech, struct buf *in,
+static void exchange(struct smtp_session *s, void *ex, const char *mech, struct buf *in,
 		     bool have_initial)
 {
 	const struct smtp_sasl_ops *ops = s->cfg->sasl;
@@ -192,9 +193,9 @@ static void exchange(struct session *s, void *ex, const char *mech, struct buf *
 		}
 		b64_encode(&challenge, &enc);
 		/* RFC 4954 4: "334 " and the base64 challenge. */
-		session_reply_raw(s, "334 ");
-		session_reply_raw(s, buf_cstr(&enc));
-		session_reply_raw(s, "\r\n");
+		smtp_session_reply_raw(s, "334 ");
+		smtp_session_reply_raw(s, buf_cstr(&enc));
+		smtp_session_reply_raw(s, "\r\n");
 		if (!read_response(s, in)) {
 			if (s->end == END_NONE)
 				auth_failed(s);
@@ -206,7 +207,7 @@ static void exchange(struct session *s, void *ex, const char *mech, struct buf *
 	buf_free(&enc);
 }
 
-void smtp_cmd_auth(struct session *s, struct str args)
+void smtp_cmd_auth(struct smtp_session *s, struct str args)
 {
 	if (!auth_allowed(s))
 		return;
@@ -216,7 +217,8 @@ void smtp_cmd_auth(struct session *s, struct str args)
 		mech = args;
 	char mechname[32];
 	if (mech.len == 0 || mech.len >= sizeof mechname) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad mechanism");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+				   "bad mechanism");
 		return;
 	}
 	for (size_t i = 0; i < mech.len; i++)
@@ -225,7 +227,7 @@ void smtp_cmd_auth(struct session *s, struct str args)
 	struct buf in = BUF_INIT;
 	/* RFC 4954 4: "=" is an empty initial response. */
 	if (have_initial && !str_eq_cstr(initial, "=") && !b64_decode(initial, &in)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
 		buf_free(&in);
 		return;
 	}
@@ -234,8 +236,8 @@ void smtp_cmd_auth(struct session *s, struct str args)
 	struct error err = {0};
 	void *ex = s->cfg->sasl->start(s->cfg->sasl->arg, mechname, &env, &err);
 	if (!ex) {
-		session_reply(s, SMTP_C504_PARAM_NOT_IMPL, SMTP_SE_PROTO_BAD_PARAMS,
-			      "mechanism %s not supported", mechname);
+		smtp_session_reply(s, SMTP_C504_PARAM_NOT_IMPL, SMTP_SE_PROTO_BAD_PARAMS,
+				   "mechanism %s not supported", mechname);
 		buf_free(&in);
 		return;
 	}

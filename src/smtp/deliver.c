@@ -62,7 +62,7 @@ static bool msg_from_address(struct message *m, struct address *out, struct erro
 	return ok;
 }
 
-static bool read_head(struct session *s, struct message *m)
+static bool read_head(struct smtp_session *s, struct message *m)
 {
 	size_t want = m->size < SMTP_HEADER_MAX ? (size_t)m->size : SMTP_HEADER_MAX;
 	m->head = xmalloc(want + 1);
@@ -93,7 +93,7 @@ static bool read_head(struct session *s, struct message *m)
 	return true;
 }
 
-static void message_id(struct session *s, struct buf *out)
+static void message_id(struct smtp_session *s, struct buf *out)
 {
 	uint8_t rnd[12];
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
@@ -105,34 +105,35 @@ static void message_id(struct session *s, struct buf *out)
 }
 
 /* RFC 6409 8: submission checks and fix-ups. false with a reply sent. */
-static bool submission_checks(struct session *s, struct message *m)
+static bool submission_checks(struct smtp_session *s, struct message *m)
 {
 	if (m->headers.n == 0) {
-		session_reply(s, SMTP_C554_FAILED, SMTP_SE_MSG_OTHER,
-			      "message needs a header section");
+		smtp_session_reply(s, SMTP_C554_FAILED, SMTP_SE_MSG_OTHER,
+				   "message needs a header section");
 		return false;
 	}
 	struct error err = {0};
 	if (!m->has_from) {
 		msg_from_address(m, &m->from_addr, &err);
-		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
-			      "message needs one From address: %s", err.msg);
+		smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
+				   "message needs one From address: %s", err.msg);
 		return false;
 	}
 	bool disabled;
-	if (!s->cfg->localserve && !session_may_send_as(s, &m->from_addr, &disabled)) {
+	if (!s->cfg->localserve && !smtp_session_may_send_as(s, &m->from_addr, &disabled)) {
 		log_info(&s->lg, "submission with a From address the account may not use",
 			 LS("account", s->login.account), LS("from", m->msgfrom));
-		session_reply(s, disabled ? SMTP_C451_LOCAL_ERROR : SMTP_C550_MAILBOX_UNAVAIL,
-			      disabled ? SMTP_SE_MAILBOX_DISABLED : SMTP_SE_POL_DELIVERY_UNAUTH,
-			      disabled ? "From domain temporarily disabled"
-				       : "From address must belong to the authenticated account");
+		smtp_session_reply(
+		    s, disabled ? SMTP_C451_LOCAL_ERROR : SMTP_C550_MAILBOX_UNAVAIL,
+		    disabled ? SMTP_SE_MAILBOX_DISABLED : SMTP_SE_POL_DELIVERY_UNAUTH,
+		    disabled ? "From domain temporarily disabled"
+			     : "From address must belong to the authenticated account");
 		return false;
 	}
 	/* RFC 5321 4.4: Return-Path is for the final delivery to add. */
 	if (mail_header_get(&m->headers, "Return-Path")) {
-		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
-			      "message must not have a Return-Path header");
+		smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_MSG_OTHER,
+				   "message must not have a Return-Path header");
 		return false;
 	}
 	/* RFC 6409 8.2 and 8.3. */
@@ -156,7 +157,7 @@ static bool target_seen(const struct target *t, size_t n, const struct target *x
 }
 
 /* Whether the From address is this alias member (seed 000: the sender gets no copy). */
-static bool member_is_sender(struct session *s, const struct message *m,
+static bool member_is_sender(struct smtp_session *s, const struct message *m,
 			     const struct cfg_alias_member *mem)
 {
 	if (!m->has_from)
@@ -168,7 +169,7 @@ static bool member_is_sender(struct session *s, const struct message *m,
 }
 
 /* Local recipients first, then alias members; each destination once. */
-static size_t expand_targets(struct session *s, const struct message *m, struct target **out)
+static size_t expand_targets(struct smtp_session *s, const struct message *m, struct target **out)
 {
 	size_t cap = s->nrcpts;
 	for (size_t i = 0; i < s->nrcpts; i++)
@@ -209,7 +210,7 @@ static size_t expand_targets(struct session *s, const struct message *m, struct 
 }
 
 /* RFC 3848 and RFC 6531 3.7.3: the "with" protocol name. */
-static const char *with_protocol(const struct session *s)
+static const char *with_protocol(const struct smtp_session *s)
 {
 	static const char *const names[2][2][2] = {
 	    {{"ESMTP", "ESMTPA"}, {"ESMTPS", "ESMTPSA"}},
@@ -220,7 +221,7 @@ static const char *with_protocol(const struct session *s)
 	return names[s->smtputf8][s->tls][s->authenticated];
 }
 
-static void received_header(struct session *s, const struct target *t, struct buf *b)
+static void received_header(struct smtp_session *s, const struct target *t, struct buf *b)
 {
 	char date[40];
 	time_format_rfc5322(time(NULL), date, sizeof date);
@@ -244,7 +245,7 @@ static void received_header(struct session *s, const struct target *t, struct bu
 		   (unsigned long long)s->ntxn, t->rcpt, date);
 }
 
-static void trace_headers(struct session *s, const struct target *t, struct buf *b)
+static void trace_headers(struct smtp_session *s, const struct target *t, struct buf *b)
 {
 	/* RFC 5321 4.4: Return-Path by the final delivery. */
 	buf_printf(b, "Return-Path: <%s>\r\n", s->mail_from_text ? s->mail_from_text : "");
@@ -263,7 +264,7 @@ struct outcome {
 };
 
 /* QuotaMessageSize of the account, else the static default; negative means none. */
-static int64_t account_quota(struct session *s, const char *account)
+static int64_t account_quota(struct smtp_session *s, const char *account)
 {
 	const struct cfg_account *acc = cfg_account_find(s->dyn->d, account);
 	int64_t q = acc ? acc->quota_message_size : 0;
@@ -277,7 +278,7 @@ static int64_t account_quota(struct session *s, const char *account)
  * header lines to put before the message. false when analysis refused the
  * message for this target (recorded in o).
  */
-static bool prepare_target(struct session *s, struct message *m, const struct target *t,
+static bool prepare_target(struct smtp_session *s, struct message *m, const struct target *t,
 			   struct outcome *o, const char **mailbox_out, struct buf *prefix)
 {
 	const char *mailbox = t->mailbox;
@@ -316,7 +317,7 @@ static bool prepare_target(struct session *s, struct message *m, const struct ta
 	return true;
 }
 
-static void deliver_one(struct session *s, struct message *m, const struct target *t,
+static void deliver_one(struct smtp_session *s, struct message *m, const struct target *t,
 			struct outcome *o)
 {
 	const char *mailbox;
@@ -352,7 +353,7 @@ static void deliver_one(struct session *s, struct message *m, const struct targe
 }
 
 /* Localserve: a recipient whose localpart asks for a failure at DATA gets it. */
-static bool localserve_data_failure(struct session *s)
+static bool localserve_data_failure(struct smtp_session *s)
 {
 	for (size_t i = 0; i < s->nrcpts; i++) {
 		const struct rcpt *r = &s->rcpts[i];
@@ -360,41 +361,43 @@ static bool localserve_data_failure(struct session *s)
 			log_info(&s->lg, "localserve timeout recipient, not answering DATA");
 			unsigned ready;
 			struct error err;
-			session_flush(s);
+			smtp_session_flush(s);
 			if (!conn_wait_input(s->c, -1, 60 * 60 * 1000, &ready, &err))
-				session_io_error(s, &err);
+				smtp_session_io_error(s, &err);
 			else
-				session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_OTHER, "timed out");
+				smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_OTHER,
+						   "timed out");
 			return true;
 		}
 		if (r->localserve_code) {
-			session_reply(s, r->localserve_code, SMTP_SE_OTHER,
-				      "failure with code %d, as the localpart asks",
-				      r->localserve_code);
+			smtp_session_reply(s, r->localserve_code, SMTP_SE_OTHER,
+					   "failure with code %d, as the localpart asks",
+					   r->localserve_code);
 			return true;
 		}
 	}
 	return false;
 }
 
-static void reply_outcome(struct session *s, const struct outcome *o, size_t ntargets)
+static void reply_outcome(struct smtp_session *s, const struct outcome *o, size_t ntargets)
 {
 	if (o->ok > 0) {
 		s->tx_good++;
 		/* Partial failures cannot be told apart in one reply; they are logged. */
-		session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER, "message delivered, id %llx.%llx",
-			      (unsigned long long)conn_cid(s->c), (unsigned long long)s->ntxn);
+		smtp_session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER,
+				   "message delivered, id %llx.%llx",
+				   (unsigned long long)conn_cid(s->c), (unsigned long long)s->ntxn);
 	} else if (ntargets == 0 || o->refused == ntargets) {
 		s->tx_bad++;
-		session_reply(s, o->code ? o->code : SMTP_C550_MAILBOX_UNAVAIL,
-			      o->se ? o->se : SMTP_SE_POL_DELIVERY_UNAUTH, "%s",
-			      o->text[0] ? o->text : "no recipient accepted the message");
+		smtp_session_reply(s, o->code ? o->code : SMTP_C550_MAILBOX_UNAVAIL,
+				   o->se ? o->se : SMTP_SE_POL_DELIVERY_UNAUTH, "%s",
+				   o->text[0] ? o->text : "no recipient accepted the message");
 	} else if (o->temp > 0) {
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
-			      "cannot store message now, try again later");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
+				   "cannot store message now, try again later");
 	} else {
-		session_reply(s, SMTP_C552_EXCEEDED, SMTP_SE_MAILBOX_FULL,
-			      "mailbox over its quota or message too large for it");
+		smtp_session_reply(s, SMTP_C552_EXCEEDED, SMTP_SE_MAILBOX_FULL,
+				   "mailbox over its quota or message too large for it");
 	}
 }
 
@@ -403,7 +406,8 @@ static void reply_outcome(struct session *s, const struct outcome *o, size_t nta
  * target as for an immediate delivery and handed to the hold seam, which
  * delivers it at the release time. One reply for the whole transaction.
  */
-static void hold_message(struct session *s, struct message *m, const struct target *t, size_t n)
+static void hold_message(struct smtp_session *s, struct message *m, const struct target *t,
+			 size_t n)
 {
 	struct smtp_held_rcpt *hr = arena_array(&s->txn_arena, n ? n : 1, sizeof *hr);
 	struct buf *prefixes = xcalloc(n ? n : 1, sizeof *prefixes);
@@ -436,13 +440,13 @@ static void hold_message(struct session *s, struct message *m, const struct targ
 		s->tx_good++;
 		log_info(&s->lg, "message held for future release", LS("release", release),
 			 LU("rcpts", nheld), LU("size", m->size));
-		session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER,
-			      "message held for release at %s, id %llx.%llx", release,
-			      (unsigned long long)conn_cid(s->c), (unsigned long long)s->ntxn);
+		smtp_session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER,
+				   "message held for release at %s, id %llx.%llx", release,
+				   (unsigned long long)conn_cid(s->c), (unsigned long long)s->ntxn);
 	} else {
 		log_error(&s->lg, "cannot hold message", LE(&err));
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
-			      "cannot keep message for future release now, try again later");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
+				   "cannot keep message for future release now, try again later");
 	}
 	for (size_t i = 0; i < n; i++)
 		buf_free(&prefixes[i]);
@@ -450,7 +454,7 @@ static void hold_message(struct session *s, struct message *m, const struct targ
 }
 
 /* MaxOutgoingMessagesPerDay and MaxFirstTimeRecipientsPerDay (as mox). false with a reply. */
-static bool within_send_limits(struct session *s)
+static bool within_send_limits(struct smtp_session *s)
 {
 	const struct cfg_account *acc = cfg_account_find(s->dyn->d, s->login.account);
 	if (!s->cfg->sendlimits || !acc)
@@ -467,15 +471,16 @@ static bool within_send_limits(struct session *s)
 	case SMTP_SENDLIMIT_OK: return true;
 	case SMTP_SENDLIMIT_MESSAGES:
 		log_info(&s->lg, "submission refused: message limit", LS("account", acc->name));
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_POL_DELIVERY_UNAUTH,
-			      "max number of messages (%lld) over past 24h reached, try increasing "
-			      "per-account setting MaxOutgoingMessagesPerDay",
-			      (long long)acc->max_outgoing_effective);
+		smtp_session_reply(
+		    s, SMTP_C451_LOCAL_ERROR, SMTP_SE_POL_DELIVERY_UNAUTH,
+		    "max number of messages (%lld) over past 24h reached, try increasing "
+		    "per-account setting MaxOutgoingMessagesPerDay",
+		    (long long)acc->max_outgoing_effective);
 		return false;
 	case SMTP_SENDLIMIT_RECIPIENTS:
 		log_info(&s->lg, "submission refused: first-time recipient limit",
 			 LS("account", acc->name));
-		session_reply(
+		smtp_session_reply(
 		    s, SMTP_C451_LOCAL_ERROR, SMTP_SE_POL_DELIVERY_UNAUTH,
 		    "max number of new/first-time recipients (%lld) over past 24h reached, "
 		    "try increasing per-account setting MaxFirstTimeRecipientsPerDay",
@@ -485,7 +490,7 @@ static bool within_send_limits(struct session *s)
 	return false;
 }
 
-void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8bit)
+void smtp_session_finish_message(struct smtp_session *s, int fd, uint64_t size, bool saw_8bit)
 {
 	(void)saw_8bit;
 	if (s->cfg->localserve && localserve_data_failure(s))
@@ -496,16 +501,16 @@ void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8
 	buf_init(&m->added);
 	arena_init(&m->arena, 16 * 1024);
 	if (!read_head(s, m)) {
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_STORAGE,
-			      "cannot read message back, try again later");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_STORAGE,
+				   "cannot read message back, try again later");
 	} else if (s->cfg->submission && !submission_checks(s, m)) {
 		/* replied */
 	} else if (s->cfg->submission && !within_send_limits(s)) {
 		/* replied */
 	} else if (!s->cfg->delivery) {
 		log_info(&s->lg, "message not delivered: no message store in this build");
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_NOT_CAPABLE,
-			      "cannot deliver: this build of tern has no message store yet");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_NOT_CAPABLE,
+				   "cannot deliver: this build of tern has no message store yet");
 	} else {
 		struct target *t;
 		size_t n = expand_targets(s, m, &t);

@@ -21,22 +21,22 @@ static struct log_pkg *smtp_pkg(void)
 	return log_pkg("smtpserver");
 }
 
-int session_cmd_timeout(const struct session *s)
+int smtp_session_cmd_timeout(const struct smtp_session *s)
 {
 	return s->cfg->cmd_timeout_ms ? s->cfg->cmd_timeout_ms : SMTP_CMD_TIMEOUT_MS;
 }
 
-int session_data_timeout(const struct session *s)
+int smtp_session_data_timeout(const struct smtp_session *s)
 {
 	return s->cfg->data_timeout_ms ? s->cfg->data_timeout_ms : SMTP_DATA_TIMEOUT_MS;
 }
 
-int session_txn_timeout(const struct session *s)
+int smtp_session_txn_timeout(const struct smtp_session *s)
 {
 	return s->cfg->txn_timeout_ms ? s->cfg->txn_timeout_ms : SMTP_TXN_TIMEOUT_MS;
 }
 
-void session_reply_raw(struct session *s, const char *text)
+void smtp_session_reply_raw(struct smtp_session *s, const char *text)
 {
 	if (s->end == END_IO)
 		return;
@@ -47,7 +47,7 @@ void session_reply_raw(struct session *s, const char *text)
 	}
 }
 
-void session_reply(struct session *s, int code, const char *se, const char *fmt, ...)
+void smtp_session_reply(struct smtp_session *s, int code, const char *se, const char *fmt, ...)
 {
 	buf_reset(&s->scratch);
 	va_list ap;
@@ -57,10 +57,10 @@ void session_reply(struct session *s, int code, const char *se, const char *fmt,
 	if (code >= 400)
 		log_debug(&s->lg, "smtp error reply", LI("code", code),
 			  LS("reply", buf_cstr(&s->scratch)));
-	session_reply_raw(s, buf_cstr(&s->scratch));
+	smtp_session_reply_raw(s, buf_cstr(&s->scratch));
 }
 
-bool session_flush(struct session *s)
+bool smtp_session_flush(struct smtp_session *s)
 {
 	if (s->end == END_IO)
 		return false;
@@ -73,30 +73,30 @@ bool session_flush(struct session *s)
 	return true;
 }
 
-void session_bad(struct session *s)
+void smtp_session_bad(struct smtp_session *s)
 {
 	if (++s->bad_cmds < SMTP_BAD_CMDS_MAX)
 		return;
 	log_info(&s->lg, "closing session after too many errors", LU("errors", s->bad_cmds));
-	session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_PROTO_OTHER,
-		      "too many errors, closing connection");
-	session_flush(s);
+	smtp_session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_PROTO_OTHER,
+			   "too many errors, closing connection");
+	smtp_session_flush(s);
 	s->end = END_IO;
 }
 
-void session_io_error(struct session *s, const struct error *err)
+void smtp_session_io_error(struct smtp_session *s, const struct error *err)
 {
 	switch (err->kind) {
 	case ERR_SHUTDOWN:
-		session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_SYS_NOT_ACCEPTING,
-			      "server shutting down, try again later");
-		session_flush(s);
+		smtp_session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_SYS_NOT_ACCEPTING,
+				   "server shutting down, try again later");
+		smtp_session_flush(s);
 		break;
 	case ERR_TIMEOUT:
 		log_info(&s->lg, "session timed out", LE(err));
-		session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_NET_TIMEOUT,
-			      "timeout, closing connection");
-		session_flush(s);
+		smtp_session_reply(s, SMTP_C421_UNAVAILABLE, SMTP_SE_NET_TIMEOUT,
+				   "timeout, closing connection");
+		smtp_session_flush(s);
 		break;
 	case ERR_CLOSED: log_debug(&s->lg, "client closed the connection"); break;
 	default: log_info(&s->lg, "connection error", LE(err)); break;
@@ -104,7 +104,7 @@ void session_io_error(struct session *s, const struct error *err)
 	s->end = END_IO;
 }
 
-void session_reset_txn(struct session *s)
+void smtp_session_reset_txn(struct smtp_session *s)
 {
 	s->have_mail = false;
 	memset(&s->mail_from, 0, sizeof s->mail_from);
@@ -132,9 +132,9 @@ void session_reset_txn(struct session *s)
 }
 
 /* RFC 3207 4.2: after TLS starts, the client starts over with EHLO. */
-static void reset_session(struct session *s)
+static void reset_session(struct smtp_session *s)
 {
-	session_reset_txn(s);
+	smtp_session_reset_txn(s);
 	s->hello_done = false;
 	s->ehlo = false;
 	s->hello[0] = '\0';
@@ -144,14 +144,14 @@ static void reset_session(struct session *s)
 }
 
 /* AUTH is possible now: submission, a SASL table, and TLS unless not required. */
-static bool auth_offered(const struct session *s)
+static bool auth_offered(const struct smtp_session *s)
 {
 	if (!s->cfg->submission || !s->cfg->sasl)
 		return false;
 	return s->tls || !s->cfg->require_tls_for_auth;
 }
 
-static void ehlo_reply(struct session *s)
+static void ehlo_reply(struct smtp_session *s)
 {
 	struct buf *b = &s->scratch;
 	buf_reset(b);
@@ -180,22 +180,22 @@ static void ehlo_reply(struct session *s)
 	}
 	buf_printf(b, "250-LIMITS RCPTMAX=%d\r\n", SMTP_RCPT_MAX);
 	buf_puts(b, "250-CHUNKING\r\n250-SMTPUTF8\r\n250 HELP\r\n");
-	session_reply_raw(s, buf_cstr(b));
+	smtp_session_reply_raw(s, buf_cstr(b));
 }
 
-static void cmd_hello(struct session *s, struct str args, bool ehlo)
+static void cmd_hello(struct smtp_session *s, struct str args, bool ehlo)
 {
 	struct smtp_hello h;
 	struct error err;
 	/* RFC 5321 4.1.1.1; SMTPUTF8 clients may use a U-label name (RFC 6531 3.7.1). */
 	if (!smtp_parse_hello(str_trim(args), true, &h, &err)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "%s: %s",
-			      ehlo ? "EHLO" : "HELO", err.msg);
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "%s: %s",
+				   ehlo ? "EHLO" : "HELO", err.msg);
+		smtp_session_bad(s);
 		return;
 	}
 	/* RFC 5321 4.1.4: EHLO/HELO again resets the transaction. */
-	session_reset_txn(s);
+	smtp_session_reset_txn(s);
 	s->hello_done = true;
 	s->ehlo = ehlo;
 	if (h.literal)
@@ -205,33 +205,33 @@ static void cmd_hello(struct session *s, struct str args, bool ehlo)
 	if (ehlo)
 		ehlo_reply(s);
 	else
-		session_reply(s, SMTP_C250_OK, NULL, "%s", s->cfg->hostname.ascii);
+		smtp_session_reply(s, SMTP_C250_OK, NULL, "%s", s->cfg->hostname.ascii);
 }
 
-static void cmd_starttls(struct session *s, struct str args)
+static void cmd_starttls(struct smtp_session *s, struct str args)
 {
 	if (args.len) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
-			      "no parameters allowed");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+				   "no parameters allowed");
 		return;
 	}
 	if (s->tls) {
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
-			      "already using TLS");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
+				   "already using TLS");
 		return;
 	}
 	if (!s->cfg->tls) {
-		session_reply(s, SMTP_C502_NOT_IMPL, SMTP_SE_PROTO_BAD_CMD,
-			      "STARTTLS not available: no TLS configured for this listener");
+		smtp_session_reply(s, SMTP_C502_NOT_IMPL, SMTP_SE_PROTO_BAD_CMD,
+				   "STARTTLS not available: no TLS configured for this listener");
 		return;
 	}
-	if (!session_flush(s))
+	if (!smtp_session_flush(s))
 		return;
 	struct error err;
 	/* conn_starttls discards plaintext pipelined after STARTTLS (RFC 3207 4.2). */
 	char ready[64];
 	snprintf(ready, sizeof ready, "220 2.0.0 ready to start TLS\r\n");
-	if (!conn_starttls(s->c, s->cfg->tls, ready, session_cmd_timeout(s), &err)) {
+	if (!conn_starttls(s->c, s->cfg->tls, ready, smtp_session_cmd_timeout(s), &err)) {
 		log_info(&s->lg, "STARTTLS handshake failed", LE(&err));
 		s->end = END_IO;
 		return;
@@ -240,49 +240,49 @@ static void cmd_starttls(struct session *s, struct str args)
 	const struct tls_info *ti = conn_tls(s->c);
 	log_debug(&s->lg, "tls started", LS("version", ti->version), LS("cipher", ti->cipher));
 	reset_session(s);
-	session_tls_login(s);
+	smtp_session_tls_login(s);
 }
 
-bool session_need_mail_ok(struct session *s)
+bool smtp_session_need_mail_ok(struct smtp_session *s)
 {
 	if (!s->hello_done) {
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
-			      "say EHLO or HELO first");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
+				   "say EHLO or HELO first");
 		return false;
 	}
 	if (s->cfg->require_starttls && !s->tls) {
 		/* RFC 3207 4: a server may require TLS before mail transactions. */
-		session_reply(s, SMTP_C530_AUTH_REQUIRED, SMTP_SE_POL_OTHER,
-			      "STARTTLS required first");
+		smtp_session_reply(s, SMTP_C530_AUTH_REQUIRED, SMTP_SE_POL_OTHER,
+				   "STARTTLS required first");
 		return false;
 	}
 	if (s->cfg->submission && !s->authenticated) {
 		/* RFC 4954 6; RFC 6409 4.3. */
-		session_reply(s, SMTP_C530_AUTH_REQUIRED, SMTP_SE_POL_OTHER,
-			      s->cfg->sasl ? "authentication required"
-					   : "authentication required, and this build of tern "
-					     "has no authentication yet");
+		smtp_session_reply(s, SMTP_C530_AUTH_REQUIRED, SMTP_SE_POL_OTHER,
+				   s->cfg->sasl ? "authentication required"
+						: "authentication required, and this build of tern "
+						  "has no authentication yet");
 		return false;
 	}
 	return true;
 }
 
-static void cmd_rset(struct session *s, struct str args)
+static void cmd_rset(struct smtp_session *s, struct str args)
 {
 	if (args.len) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
-			      "no parameters allowed");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+				   "no parameters allowed");
 		return;
 	}
-	session_reset_txn(s);
-	session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER, "all clear");
+	smtp_session_reset_txn(s);
+	smtp_session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER, "all clear");
 }
 
-static void cmd_help(struct session *s)
+static void cmd_help(struct smtp_session *s)
 {
-	session_reply(s, SMTP_C214_HELP, SMTP_SE_OTHER,
-		      "commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP VRFY "
-		      "EXPN HELP QUIT\nsee RFC 5321");
+	smtp_session_reply(s, SMTP_C214_HELP, SMTP_SE_OTHER,
+			   "commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP VRFY "
+			   "EXPN HELP QUIT\nsee RFC 5321");
 }
 
 /* The first command decides whether the peer speaks SMTP at all (an HTTP client, binary). */
@@ -297,7 +297,7 @@ static bool first_command_ok(const struct smtp_cmd *cmd)
 	return false;
 }
 
-static void dispatch(struct session *s, const struct smtp_cmd *cmd)
+static void dispatch(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	const char *v = cmd->verb;
 	struct str a = cmd->args;
@@ -320,47 +320,47 @@ static void dispatch(struct session *s, const struct smtp_cmd *cmd)
 	else if (strcmp(v, "RSET") == 0)
 		cmd_rset(s, a);
 	else if (strcmp(v, "NOOP") == 0)
-		session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER, "OK");
+		smtp_session_reply(s, SMTP_C250_OK, SMTP_SE_OTHER, "OK");
 	else if (strcmp(v, "VRFY") == 0)
 		/* RFC 5321 3.5.3: 252, no disclosure of which addresses exist. */
-		session_reply(s, SMTP_C252_CANNOT_VRFY, SMTP_SE_PROTO_OTHER,
-			      "not verifying addresses; send a message to find out");
+		smtp_session_reply(s, SMTP_C252_CANNOT_VRFY, SMTP_SE_PROTO_OTHER,
+				   "not verifying addresses; send a message to find out");
 	else if (strcmp(v, "EXPN") == 0)
-		session_reply(s, SMTP_C252_CANNOT_VRFY, SMTP_SE_PROTO_OTHER,
-			      "not expanding lists; send a message to find out");
+		smtp_session_reply(s, SMTP_C252_CANNOT_VRFY, SMTP_SE_PROTO_OTHER,
+				   "not expanding lists; send a message to find out");
 	else if (strcmp(v, "HELP") == 0)
 		cmd_help(s);
 	else if (strcmp(v, "QUIT") == 0) {
-		session_reply(s, SMTP_C221_CLOSING, SMTP_SE_OTHER, "bye");
+		smtp_session_reply(s, SMTP_C221_CLOSING, SMTP_SE_OTHER, "bye");
 		s->end = END_QUIT;
 	} else {
-		session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD, "unknown command");
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD, "unknown command");
+		smtp_session_bad(s);
 	}
 }
 
 /* Reads and runs one command; false when the session is over. */
-static bool one_command(struct session *s)
+static bool one_command(struct smtp_session *s)
 {
 	/* RFC 2920 3.1: replies wait while more pipelined commands are buffered. */
-	if (conn_buffered(s->c) == 0 && !session_flush(s))
+	if (conn_buffered(s->c) == 0 && !smtp_session_flush(s))
 		return false;
-	conn_set_timeouts(s->c, session_cmd_timeout(s), session_cmd_timeout(s));
+	conn_set_timeouts(s->c, smtp_session_cmd_timeout(s), smtp_session_cmd_timeout(s));
 	struct str line;
 	enum conn_eol eol;
 	struct error err;
 	if (!conn_read_line(s->c, SMTP_CMD_LINE_MAX, &line, &eol, &err)) {
 		if (err.kind != ERR_LIMIT) {
-			session_io_error(s, &err);
+			smtp_session_io_error(s, &err);
 			return false;
 		}
 		/* RFC 5321 4.5.3.1.4: answer 500 and go on after the line. */
-		session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX, "line too long");
+		smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX, "line too long");
 		if (!conn_skip_line(s->c, 1024 * 1024, &err)) {
-			session_io_error(s, &err);
+			smtp_session_io_error(s, &err);
 			return false;
 		}
-		session_bad(s);
+		smtp_session_bad(s);
 		return s->end == END_NONE;
 	}
 	s->ncmds++;
@@ -370,19 +370,19 @@ static bool one_command(struct session *s)
 	if (s->ncmds == 1 && (!parsed || !first_command_ok(&cmd))) {
 		/* Not an SMTP client: say so once and hang up. */
 		log_info(&s->lg, "first command is not SMTP, closing");
-		session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD,
-			      "this is an SMTP server; first command not recognised");
-		session_flush(s);
+		smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD,
+				   "this is an SMTP server; first command not recognised");
+		smtp_session_flush(s);
 		return false;
 	}
 	if (!parsed) {
-		session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD, "unknown command");
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_BAD_CMD, "unknown command");
+		smtp_session_bad(s);
 	} else if (eol == CONN_EOL_LF && strcmp(cmd.verb, "BDAT") == 0) {
 		/* A chunk size after a bare LF could desync client and server: refuse. */
-		session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX,
-			      "BDAT line must end in CRLF");
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C500_SYNTAX, SMTP_SE_PROTO_SYNTAX,
+				   "BDAT line must end in CRLF");
+		smtp_session_bad(s);
 	} else {
 		dispatch(s, &cmd);
 	}
@@ -391,7 +391,7 @@ static bool one_command(struct session *s)
 
 void smtp_serve(struct conn *c, const struct smtp_server_config *cfg)
 {
-	struct session *s = xcalloc(1, sizeof *s);
+	struct smtp_session *s = xcalloc(1, sizeof *s);
 	s->c = c;
 	s->cfg = cfg;
 	s->lg = (struct logger){smtp_pkg(), conn_cid(c)};
@@ -403,15 +403,15 @@ void smtp_serve(struct conn *c, const struct smtp_server_config *cfg)
 		  LS("listener", cfg->listener), LB("submission", cfg->submission),
 		  LB("tls", s->tls));
 	if (s->tls)
-		session_tls_login(s);
+		smtp_session_tls_login(s);
 	/* RFC 5321 4.2: the greeting has no enhanced code (RFC 2034 3). */
 	buf_printf(&s->scratch, "220 %s ESMTP tern\r\n", cfg->hostname.ascii);
-	session_reply_raw(s, buf_cstr(&s->scratch));
+	smtp_session_reply_raw(s, buf_cstr(&s->scratch));
 	while (one_command(s))
 		;
 	if (s->end == END_QUIT)
-		session_flush(s);
-	session_reset_txn(s);
+		smtp_session_flush(s);
+	smtp_session_reset_txn(s);
 	arena_free(&s->txn_arena);
 	buf_free(&s->scratch);
 	log_debug(&s->lg, "smtp session ended", LU("commands", s->ncmds));

@@ -39,19 +39,19 @@ struct rcpt {
 };
 
 /* Why a session ends. */
-enum session_end {
+enum smtp_session_end {
 	END_NONE,
 	END_QUIT,
 	END_IO, /* closed, timed out, shut down or write failed: no more replies */
 };
 
-struct session {
+struct smtp_session {
 	struct conn *c;
 	const struct smtp_server_config *cfg;
 	struct logger lg;
 	struct arena txn_arena; /* per transaction: recipients and their texts */
 	struct buf scratch;
-	enum session_end end;
+	enum smtp_session_end end;
 	uint64_t ntxn;
 
 	/* Connection state. */
@@ -90,38 +90,39 @@ struct session {
 };
 
 /* Replies (buffered; flushed when input runs dry). Failed writes end the session. */
-void session_reply(struct session *s, int code, const char *se, const char *fmt, ...)
+void smtp_session_reply(struct smtp_session *s, int code, const char *se, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void session_reply_raw(struct session *s, const char *text);
-bool session_flush(struct session *s);
+void smtp_session_reply_raw(struct smtp_session *s, const char *text);
+bool smtp_session_flush(struct smtp_session *s);
 /* Counts a bad command; closes the session when there were too many. */
-void session_bad(struct session *s);
+void smtp_session_bad(struct smtp_session *s);
 
 /* Resets the mail transaction (RSET, after DATA, on errors). */
-void session_reset_txn(struct session *s);
+void smtp_session_reset_txn(struct smtp_session *s);
 /* True with a reply sent when the transaction may not go on (helo, auth, tls). */
-bool session_need_mail_ok(struct session *s);
+bool smtp_session_need_mail_ok(struct smtp_session *s);
 
-void smtp_cmd_mail(struct session *s, struct str args);
-void smtp_cmd_rcpt(struct session *s, struct str args);
-void smtp_cmd_data(struct session *s, struct str args);
-void smtp_cmd_bdat(struct session *s, struct str args);
-void smtp_cmd_auth(struct session *s, struct str args);
+void smtp_cmd_mail(struct smtp_session *s, struct str args);
+void smtp_cmd_rcpt(struct smtp_session *s, struct str args);
+void smtp_cmd_data(struct smtp_session *s, struct str args);
+void smtp_cmd_bdat(struct smtp_session *s, struct str args);
+void smtp_cmd_auth(struct smtp_session *s, struct str args);
 /* Submission: the logged-in account may use address a as sender (MAIL FROM, From:). */
-bool session_may_send_as(struct session *s, const struct address *a, bool *domain_disabled);
+bool smtp_session_may_send_as(struct smtp_session *s, const struct address *a,
+			      bool *domain_disabled);
 /* After TLS: log in by a known client certificate (submission). */
-void session_tls_login(struct session *s);
+void smtp_session_tls_login(struct smtp_session *s);
 
 /* Creates the (already unlinked) spool file; -1 with a reply sent on failure. */
-int session_spool_open(struct session *s);
+int smtp_session_spool_open(struct smtp_session *s);
 /* Ends a transaction whose data is in fd: checks, analysis, delivery, the reply. */
-void session_finish_message(struct session *s, int fd, uint64_t size, bool saw_8bit);
+void smtp_session_finish_message(struct smtp_session *s, int fd, uint64_t size, bool saw_8bit);
 
 /* Milliseconds of the configured timeouts. */
-int session_cmd_timeout(const struct session *s);
-int session_data_timeout(const struct session *s);
-int session_txn_timeout(const struct session *s);
+int smtp_session_cmd_timeout(const struct smtp_session *s);
+int smtp_session_data_timeout(const struct smtp_session *s);
+int smtp_session_txn_timeout(const struct smtp_session *s);
 /* Handles an I/O error: replies 421 for timeouts/shutdown where possible, marks the end. */
-void session_io_error(struct session *s, const struct error *err);
+void smtp_session_io_error(struct smtp_session *s, const struct error *err);
 
 #endif

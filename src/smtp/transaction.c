@@ -15,32 +15,33 @@
 #include <time.h>
 
 /* Sleeps (without answering) as localserve's "timeout" localparts ask, until the client leaves. */
-static void localserve_stall(struct session *s)
+static void localserve_stall(struct smtp_session *s)
 {
 	log_info(&s->lg, "not responding, as the localserve recipient asks");
 	int64_t until = mono_ms() + SMTP_LOCALSERVE_TIMEOUT_MS;
-	session_flush(s);
+	smtp_session_flush(s);
 	while (mono_ms() < until) {
 		unsigned ready;
 		struct error err;
 		if (!conn_wait_input(s->c, -1, (int)(until - mono_ms()), &ready, &err)) {
 			if (err.kind != ERR_TIMEOUT) {
-				session_io_error(s, &err);
+				smtp_session_io_error(s, &err);
 				return;
 			}
 			break;
 		}
 		struct str chunk;
 		if (!conn_read_some(s->c, 64 * 1024, &chunk, &err)) {
-			session_io_error(s, &err);
+			smtp_session_io_error(s, &err);
 			return;
 		}
 	}
-	session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_OTHER, "timed out, as the localpart asked");
+	smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_OTHER,
+			   "timed out, as the localpart asked");
 }
 
 /* Replies with the localserve failure the localpart asks for; true when it did. */
-static bool localserve_fail(struct session *s, const char *localpart)
+static bool localserve_fail(struct smtp_session *s, const char *localpart)
 {
 	bool timeout;
 	int code = smtp_localserve_code(localpart, &timeout);
@@ -50,7 +51,8 @@ static bool localserve_fail(struct session *s, const char *localpart)
 	}
 	if (code == 0)
 		return false;
-	session_reply(s, code, SMTP_SE_OTHER, "failure with code %d, as the localpart asks", code);
+	smtp_session_reply(s, code, SMTP_SE_OTHER, "failure with code %d, as the localpart asks",
+			   code);
 	return true;
 }
 
@@ -66,22 +68,23 @@ static bool parse_hold_for(struct str v, uint64_t *secs)
 }
 
 /* HOLDFOR=seconds or HOLDUNTIL=RFC 3339 time (RFC 4865 3, with erratum 2040). */
-static bool mail_param_hold(struct session *s, const struct smtp_param *p)
+static bool mail_param_hold(struct smtp_session *s, const struct smtp_param *p)
 {
 	if (!s->cfg->submission || !s->cfg->hold) {
-		session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
-			      "FUTURERELEASE not offered");
+		smtp_session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
+				   "FUTURERELEASE not offered");
 		return false;
 	}
 	if (s->hold_until) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-			      "only one of HOLDFOR and HOLDUNTIL");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+				   "only one of HOLDFOR and HOLDUNTIL");
 		return false;
 	}
 	char value[64];
 	if (!p->has_value || p->value.len >= sizeof value) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-			      "%s needs a value", param_is(p, "HOLDFOR") ? "HOLDFOR" : "HOLDUNTIL");
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+				   "%s needs a value",
+				   param_is(p, "HOLDFOR") ? "HOLDFOR" : "HOLDUNTIL");
 		return false;
 	}
 	memcpy(value, p->value.p, p->value.len);
@@ -90,8 +93,8 @@ static bool mail_param_hold(struct session *s, const struct smtp_param *p)
 	if (param_is(p, "HOLDFOR")) {
 		uint64_t secs;
 		if (!parse_hold_for(p->value, &secs)) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "HOLDFOR must be a number of seconds from 1");
+			smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+					   "HOLDFOR must be a number of seconds from 1");
 			return false;
 		}
 		until = now + (int64_t)secs;
@@ -99,23 +102,23 @@ static bool mail_param_hold(struct session *s, const struct smtp_param *p)
 	} else {
 		time_t t;
 		if (!time_parse_rfc3339(value, &t)) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "HOLDUNTIL must be an RFC 3339 date-time");
+			smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+					   "HOLDUNTIL must be an RFC 3339 date-time");
 			return false;
 		}
 		until = (int64_t)t;
 		if (until < now) {
-			session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
-				      "HOLDUNTIL is in the past");
+			smtp_session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
+					   "HOLDUNTIL is in the past");
 			return false;
 		}
 		snprintf(s->hold_request, sizeof s->hold_request, "until;%s", value);
 	}
 	/* RFC 4865 4: beyond what EHLO announced, the request is refused. */
 	if (until - now > SMTP_FUTURE_RELEASE_MAX) {
-		session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
-			      "release can be at most %d seconds in the future",
-			      SMTP_FUTURE_RELEASE_MAX);
+		smtp_session_reply(s, SMTP_C554_FAILED, SMTP_SE_PROTO_BAD_PARAMS,
+				   "release can be at most %d seconds in the future",
+				   SMTP_FUTURE_RELEASE_MAX);
 		s->hold_request[0] = '\0';
 		return false;
 	}
@@ -124,21 +127,21 @@ static bool mail_param_hold(struct session *s, const struct smtp_param *p)
 }
 
 /* One MAIL parameter (RFC 5321 4.1.1.11); false with a reply sent when refused. */
-static bool mail_param(struct session *s, const struct smtp_param *p)
+static bool mail_param(struct smtp_session *s, const struct smtp_param *p)
 {
 	if (param_is(p, "SIZE")) {
 		uint64_t size;
 		/* RFC 1870 3: SIZE=number. */
 		if (!p->has_value || !smtp_parse_number(p->value, 20, &size)) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "bad SIZE");
+			smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+					   "bad SIZE");
 			return false;
 		}
 		if (size > s->cfg->max_message_size) {
 			/* RFC 1870 6.1. */
-			session_reply(s, SMTP_C552_EXCEEDED, SMTP_SE_SYS_MSG_TOO_BIG,
-				      "message too large, the limit is %llu bytes",
-				      (unsigned long long)s->cfg->max_message_size);
+			smtp_session_reply(s, SMTP_C552_EXCEEDED, SMTP_SE_SYS_MSG_TOO_BIG,
+					   "message too large, the limit is %llu bytes",
+					   (unsigned long long)s->cfg->max_message_size);
 			return false;
 		}
 		return true;
@@ -150,16 +153,16 @@ static bool mail_param(struct session *s, const struct smtp_param *p)
 		else if (p->has_value && str_eqi_cstr(p->value, "8BITMIME"))
 			s->body_8bitmime = true;
 		else {
-			session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
-				      "BODY must be 7BIT or 8BITMIME");
+			smtp_session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
+					   "BODY must be 7BIT or 8BITMIME");
 			return false;
 		}
 		return true;
 	}
 	if (param_is(p, "SMTPUTF8")) {
 		if (p->has_value) {
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "SMTPUTF8 takes no value");
+			smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+					   "SMTPUTF8 takes no value");
 			return false;
 		}
 		s->smtputf8 = true; /* RFC 6531 3.4 */
@@ -172,15 +175,15 @@ static bool mail_param(struct session *s, const struct smtp_param *p)
 		bool ok = p->has_value && smtp_xtext_decode(p->value, &tmp, &err);
 		buf_free(&tmp);
 		if (!ok)
-			session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-				      "bad AUTH parameter");
+			smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
+					   "bad AUTH parameter");
 		return ok;
 	}
 	if (param_is(p, "REQUIRETLS")) {
 		/* RFC 8689 4.1: only offered, and only valid, over TLS. */
 		if (!s->tls || !s->cfg->requiretls || p->has_value) {
-			session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
-				      "REQUIRETLS only over TLS, without value");
+			smtp_session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
+					   "REQUIRETLS only over TLS, without value");
 			return false;
 		}
 		s->requiretls = true;
@@ -189,25 +192,26 @@ static bool mail_param(struct session *s, const struct smtp_param *p)
 	if (param_is(p, "HOLDFOR") || param_is(p, "HOLDUNTIL"))
 		return mail_param_hold(s, p);
 	/* RFC 5321 4.1.1.11: unrecognised parameters get 555. */
-	session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS, "unrecognised parameter %.*s",
-		      (int)(p->key.len > 64 ? 64 : p->key.len), p->key.p);
+	smtp_session_reply(s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS,
+			   "unrecognised parameter %.*s", (int)(p->key.len > 64 ? 64 : p->key.len),
+			   p->key.p);
 	return false;
 }
 
-static bool params_unique(struct session *s, const struct smtp_param *ps, size_t n)
+static bool params_unique(struct smtp_session *s, const struct smtp_param *ps, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (str_eqi(ps[i].key, ps[j].key)) {
-				session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS,
-					      "duplicate parameter");
+				smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX,
+						   SMTP_SE_PROTO_BAD_PARAMS, "duplicate parameter");
 				return false;
 			}
 	return true;
 }
 
 /* The account a sender address belongs to may send as it (or an alias allowing it). */
-static bool may_send_as(struct session *s, const struct address *a, bool *domain_disabled)
+static bool may_send_as(struct smtp_session *s, const struct address *a, bool *domain_disabled)
 {
 	struct cfg_dynamic_match m;
 	enum cfg_lookup_status st =
@@ -225,17 +229,18 @@ static bool may_send_as(struct session *s, const struct address *a, bool *domain
 	return false;
 }
 
-bool session_may_send_as(struct session *s, const struct address *a, bool *domain_disabled)
+bool smtp_session_may_send_as(struct smtp_session *s, const struct address *a,
+			      bool *domain_disabled)
 {
 	return may_send_as(s, a, domain_disabled);
 }
 
-static bool check_sender(struct session *s)
+static bool check_sender(struct smtp_session *s)
 {
 	const struct smtp_path *p = &s->mail_from;
 	if (p->kind == SMTP_PATH_LITERAL) {
-		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_POL_OTHER,
-			      "sender address needs a domain name, not an IP address");
+		smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_POL_OTHER,
+				   "sender address needs a domain name, not an IP address");
 		return false;
 	}
 	if (!s->cfg->submission || p->kind == SMTP_PATH_NULL || s->cfg->localserve)
@@ -245,69 +250,70 @@ static bool check_sender(struct session *s)
 		return true;
 	if (disabled) {
 		/* Seed 001: a disabled domain fails temporarily. */
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_MAILBOX_DISABLED,
-			      "sender domain temporarily disabled");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_MAILBOX_DISABLED,
+				   "sender domain temporarily disabled");
 		return false;
 	}
 	/* RFC 6409 6.1: the submission server may refuse senders the user may not use. */
 	log_info(&s->lg, "submission with a sender the account may not use",
 		 LS("account", s->login.account), LS("mailfrom", s->mail_from_text));
-	session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_POL_DELIVERY_UNAUTH,
-		      "sender address must belong to the authenticated account");
+	smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_POL_DELIVERY_UNAUTH,
+			   "sender address must belong to the authenticated account");
 	return false;
 }
 
-void smtp_cmd_mail(struct session *s, struct str args)
+void smtp_cmd_mail(struct smtp_session *s, struct str args)
 {
-	if (!session_need_mail_ok(s))
+	if (!smtp_session_need_mail_ok(s))
 		return;
 	if (s->tx_bad > SMTP_UNKNOWN_RCPTS_MAX && s->tx_good == 0) {
 		/* Guessing addresses (as mox): many unknown recipients, nothing delivered. */
 		log_info(&s->lg, "closing session: too many unknown recipients",
 			 LU("unknown", s->tx_bad));
-		session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_ADDR_OTHER,
-			      "too many failures, closing connection");
-		session_flush(s);
+		smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_ADDR_OTHER,
+				   "too many failures, closing connection");
+		smtp_session_flush(s);
 		s->end = END_IO;
 		return;
 	}
 	if (s->have_mail) {
 		/* RFC 5321 4.1.4. */
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
-			      "already in a transaction, RSET first");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD,
+				   "already in a transaction, RSET first");
 		return;
 	}
 	struct str path, rest;
 	struct error err;
 	if (!smtp_split_path_arg(args, "FROM:", s->cfg->submission, &path, &rest, &err)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "MAIL: %s", err.msg);
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "MAIL: %s",
+				   err.msg);
+		smtp_session_bad(s);
 		return;
 	}
 	struct smtp_param params[SMTP_PARAMS_MAX];
 	size_t n;
 	if (!smtp_parse_params(rest, true, params, SMTP_PARAMS_MAX, &n, &err)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS, "MAIL: %s",
-			      err.msg);
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS, "MAIL: %s",
+				   err.msg);
+		smtp_session_bad(s);
 		return;
 	}
-	session_reset_txn(s);
+	smtp_session_reset_txn(s);
 	if (!params_unique(s, params, n))
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (!mail_param(s, &params[i])) {
-			session_reset_txn(s);
+			smtp_session_reset_txn(s);
 			return;
 		}
 	unsigned flags = SMTP_PATH_REVERSE | (s->smtputf8 ? SMTP_PATH_UTF8 : 0);
 	if (!smtp_parse_path(path, flags, &s->mail_from, &err)) {
 		bool utf8 = !s->smtputf8 && utf8_has_nonascii(path.p, path.len);
-		session_reply(s, utf8 ? SMTP_C553_BAD_NAME : SMTP_C501_PARAM_SYNTAX,
-			      utf8 ? SMTP_SE_MSG_UTF8_REQUIRED : SMTP_SE_ADDR_SENDER_SYNTAX,
-			      utf8 ? "non-ASCII address needs SMTPUTF8" : "bad sender address: %s",
-			      err.msg);
-		session_reset_txn(s);
+		smtp_session_reply(
+		    s, utf8 ? SMTP_C553_BAD_NAME : SMTP_C501_PARAM_SYNTAX,
+		    utf8 ? SMTP_SE_MSG_UTF8_REQUIRED : SMTP_SE_ADDR_SENDER_SYNTAX,
+		    utf8 ? "non-ASCII address needs SMTPUTF8" : "bad sender address: %s", err.msg);
+		smtp_session_reset_txn(s);
 		return;
 	}
 	struct buf t = BUF_INIT;
@@ -317,21 +323,21 @@ void smtp_cmd_mail(struct session *s, struct str args)
 	buf_free(&t);
 	s->dyn = config_dynamic_get(s->cfg->config);
 	if (!check_sender(s)) {
-		session_reset_txn(s);
+		smtp_session_reset_txn(s);
 		return;
 	}
 	if (s->cfg->localserve && strncmp(s->mail_from.addr.localpart, "mailfrom", 8) == 0 &&
 	    localserve_fail(s, s->mail_from.addr.localpart)) {
-		session_reset_txn(s);
+		smtp_session_reset_txn(s);
 		return;
 	}
 	s->have_mail = true;
 	s->ntxn++;
-	session_reply(s, SMTP_C250_OK, SMTP_SE_ADDR_SENDER_OK, "sender ok");
+	smtp_session_reply(s, SMTP_C250_OK, SMTP_SE_ADDR_SENDER_OK, "sender ok");
 }
 
 /* Whether the sender is a member of the alias (for aliases that are not PostPublic). */
-static bool sender_is_member(struct session *s, const struct cfg_alias *al)
+static bool sender_is_member(struct smtp_session *s, const struct cfg_alias *al)
 {
 	for (size_t i = 0; i < al->nmembers; i++) {
 		const struct cfg_alias_member *m = &al->members[i];
@@ -352,7 +358,8 @@ static bool sender_is_member(struct session *s, const struct cfg_alias *al)
 	return false;
 }
 
-static void rcpt_set_local(struct session *s, struct rcpt *r, const struct cfg_dynamic_match *m)
+static void rcpt_set_local(struct smtp_session *s, struct rcpt *r,
+			   const struct cfg_dynamic_match *m)
 {
 	r->kind = RCPT_LOCAL;
 	r->account = m->account_name;
@@ -363,12 +370,12 @@ static void rcpt_set_local(struct session *s, struct rcpt *r, const struct cfg_d
 }
 
 /* Localserve: everything not otherwise known goes to the localserve account. */
-static bool resolve_localserve(struct session *s, struct rcpt *r)
+static bool resolve_localserve(struct smtp_session *s, struct rcpt *r)
 {
 	const struct cfg_account *acc = cfg_account_find(s->dyn->d, s->cfg->localserve_account);
 	if (!acc) {
-		session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
-			      "localserve account missing from the configuration");
+		smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_OTHER,
+				   "localserve account missing from the configuration");
 		return false;
 	}
 	r->kind = RCPT_LOCAL;
@@ -382,15 +389,16 @@ static bool resolve_localserve(struct session *s, struct rcpt *r)
 }
 
 /* Resolves r->path; false with a reply sent when refused. */
-static bool resolve(struct session *s, struct rcpt *r)
+static bool resolve(struct smtp_session *s, struct rcpt *r)
 {
 	const struct smtp_path *p = &r->path;
 	if (p->kind == SMTP_PATH_LITERAL) {
 		if (s->cfg->localserve)
 			return resolve_localserve(s, r);
 		if (!s->cfg->submission) {
-			session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_ADDR_UNKNOWN_MAILBOX,
-				      "not accepting email for IP address literals");
+			smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL,
+					   SMTP_SE_ADDR_UNKNOWN_MAILBOX,
+					   "not accepting email for IP address literals");
 			return false;
 		}
 		r->kind = RCPT_REMOTE;
@@ -409,18 +417,18 @@ static bool resolve(struct session *s, struct rcpt *r)
 		case CFG_LOOKUP_ACCOUNT:
 		case CFG_LOOKUP_POSTMASTER:
 			if (m.dest && m.dest->smtp_error_code) {
-				session_reply(s, m.dest->smtp_error_code,
-					      m.dest->smtp_error_enhanced + 2, "%s",
-					      m.dest->smtp_error_text);
+				smtp_session_reply(s, m.dest->smtp_error_code,
+						   m.dest->smtp_error_enhanced + 2, "%s",
+						   m.dest->smtp_error_text);
 				return false;
 			}
 			rcpt_set_local(s, r, &m);
 			return true;
 		case CFG_LOOKUP_ALIAS:
 			if (!m.alias->post_public && !sender_is_member(s, m.alias)) {
-				session_reply(s, SMTP_C550_MAILBOX_UNAVAIL,
-					      SMTP_SE_POL_DELIVERY_UNAUTH,
-					      "only members may send to this list");
+				smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL,
+						   SMTP_SE_POL_DELIVERY_UNAUTH,
+						   "only members may send to this list");
 				return false;
 			}
 			r->kind = RCPT_ALIAS;
@@ -430,22 +438,22 @@ static bool resolve(struct session *s, struct rcpt *r)
 			if (s->cfg->localserve)
 				return resolve_localserve(s, r);
 			/* Seed 001: temporary, so senders retry after a migration. */
-			session_reply(s, SMTP_C450_MAILBOX_UNAVAIL, SMTP_SE_MAILBOX_DISABLED,
-				      "recipient domain temporarily disabled");
+			smtp_session_reply(s, SMTP_C450_MAILBOX_UNAVAIL, SMTP_SE_MAILBOX_DISABLED,
+					   "recipient domain temporarily disabled");
 			return false;
 		case CFG_LOOKUP_NO_ADDRESS:
 			if (s->cfg->localserve)
 				return resolve_localserve(s, r);
 			s->tx_bad++;
-			session_reply(s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_ADDR_UNKNOWN_MAILBOX,
-				      "no such user");
+			smtp_session_reply(s, SMTP_C550_MAILBOX_UNAVAIL,
+					   SMTP_SE_ADDR_UNKNOWN_MAILBOX, "no such user");
 			return false;
 		case CFG_LOOKUP_NO_DOMAIN:
 			if (s->cfg->localserve)
 				return resolve_localserve(s, r);
 			if (!s->cfg->submission) {
 				/* RFC 5321 3.6.2: no relaying for unauthenticated clients. */
-				session_reply(
+				smtp_session_reply(
 				    s, SMTP_C550_MAILBOX_UNAVAIL, SMTP_SE_POL_DELIVERY_UNAUTH,
 				    "not accepting email for this domain (relaying denied)");
 				return false;
@@ -455,43 +463,44 @@ static bool resolve(struct session *s, struct rcpt *r)
 		}
 	}
 	/* Submission to another domain: the outgoing queue would take it. */
-	session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_NOT_CAPABLE,
-		      "cannot send to other domains yet: this build of tern has no outgoing "
-		      "queue; only local recipients are accepted");
+	smtp_session_reply(s, SMTP_C451_LOCAL_ERROR, SMTP_SE_SYS_NOT_CAPABLE,
+			   "cannot send to other domains yet: this build of tern has no outgoing "
+			   "queue; only local recipients are accepted");
 	return false;
 }
 
-static bool rcpt_parse(struct session *s, struct str args, struct rcpt *r)
+static bool rcpt_parse(struct smtp_session *s, struct str args, struct rcpt *r)
 {
 	struct str path, rest;
 	struct error err;
 	if (!smtp_split_path_arg(args, "TO:", s->cfg->submission, &path, &rest, &err)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "RCPT: %s", err.msg);
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "RCPT: %s",
+				   err.msg);
+		smtp_session_bad(s);
 		return false;
 	}
 	struct smtp_param params[SMTP_PARAMS_MAX];
 	size_t n;
 	if (!smtp_parse_params(rest, s->smtputf8, params, SMTP_PARAMS_MAX, &n, &err)) {
-		session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS, "RCPT: %s",
-			      err.msg);
-		session_bad(s);
+		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_BAD_PARAMS, "RCPT: %s",
+				   err.msg);
+		smtp_session_bad(s);
 		return false;
 	}
 	if (n > 0) {
 		/* No RCPT parameters are offered (no DSN yet). */
-		session_reply(
+		smtp_session_reply(
 		    s, SMTP_C555_PARAMS, SMTP_SE_PROTO_BAD_PARAMS, "unrecognised parameter %.*s",
 		    (int)(params[0].key.len > 64 ? 64 : params[0].key.len), params[0].key.p);
 		return false;
 	}
 	if (!smtp_parse_path(path, s->smtputf8 ? SMTP_PATH_UTF8 : 0, &r->path, &err)) {
 		bool utf8 = !s->smtputf8 && utf8_has_nonascii(path.p, path.len);
-		session_reply(s, utf8 ? SMTP_C553_BAD_NAME : SMTP_C501_PARAM_SYNTAX,
-			      utf8 ? SMTP_SE_MSG_UTF8_REQUIRED : SMTP_SE_ADDR_BAD_SYNTAX,
-			      utf8 ? "non-ASCII address needs SMTPUTF8"
-				   : "bad recipient address: %s",
-			      err.msg);
+		smtp_session_reply(s, utf8 ? SMTP_C553_BAD_NAME : SMTP_C501_PARAM_SYNTAX,
+				   utf8 ? SMTP_SE_MSG_UTF8_REQUIRED : SMTP_SE_ADDR_BAD_SYNTAX,
+				   utf8 ? "non-ASCII address needs SMTPUTF8"
+					: "bad recipient address: %s",
+				   err.msg);
 		return false;
 	}
 	struct buf t = BUF_INIT;
@@ -501,7 +510,7 @@ static bool rcpt_parse(struct session *s, struct str args, struct rcpt *r)
 	return true;
 }
 
-static bool rcpt_localserve(struct session *s, struct rcpt *r)
+static bool rcpt_localserve(struct smtp_session *s, struct rcpt *r)
 {
 	const char *lp = r->path.addr.localpart;
 	if (strncmp(lp, "rcptto", 6) == 0)
@@ -510,25 +519,26 @@ static bool rcpt_localserve(struct session *s, struct rcpt *r)
 	return true;
 }
 
-void smtp_cmd_rcpt(struct session *s, struct str args)
+void smtp_cmd_rcpt(struct smtp_session *s, struct str args)
 {
-	if (!session_need_mail_ok(s))
+	if (!smtp_session_need_mail_ok(s))
 		return;
 	if (!s->have_mail) {
-		session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD, "MAIL first");
+		smtp_session_reply(s, SMTP_C503_BAD_SEQUENCE, SMTP_SE_PROTO_BAD_CMD, "MAIL first");
 		return;
 	}
 	if (s->nrcpts >= SMTP_RCPT_MAX) {
 		/* RFC 5321 4.5.3.1.10 and RFC 9422 4.1: 452, the client sends the rest later. */
 		s->rcpt_refused++;
-		session_reply(s, SMTP_C452_STORAGE, SMTP_SE_PROTO_TOO_MANY_RCPTS,
-			      "too many recipients, at most %d per transaction", SMTP_RCPT_MAX);
+		smtp_session_reply(s, SMTP_C452_STORAGE, SMTP_SE_PROTO_TOO_MANY_RCPTS,
+				   "too many recipients, at most %d per transaction",
+				   SMTP_RCPT_MAX);
 		return;
 	}
 	if (!s->cfg->submission && s->mail_from.kind == SMTP_PATH_NULL && s->nrcpts > 0) {
 		/* Bounces go to one recipient; more is a sign of abuse (as mox). */
-		session_reply(s, SMTP_C452_STORAGE, SMTP_SE_PROTO_TOO_MANY_RCPTS,
-			      "only one recipient with the null reverse path");
+		smtp_session_reply(s, SMTP_C452_STORAGE, SMTP_SE_PROTO_TOO_MANY_RCPTS,
+				   "only one recipient with the null reverse path");
 		return;
 	}
 	struct rcpt r = {0};
@@ -547,5 +557,5 @@ void smtp_cmd_rcpt(struct session *s, struct str args)
 		s->caprcpts = cap;
 	}
 	s->rcpts[s->nrcpts++] = r;
-	session_reply(s, SMTP_C250_OK, "1.5", "recipient ok");
+	smtp_session_reply(s, SMTP_C250_OK, "1.5", "recipient ok");
 }

@@ -10,7 +10,7 @@
 
 static void put_fetch(struct imap_session *s, const struct store_message *m)
 {
-	uint32_t seq = sess_seq(s, m->uid);
+	uint32_t seq = imap_sess_seq(s, m->uid);
 	if (!seq)
 		return;
 	struct buf b = BUF_INIT;
@@ -22,25 +22,25 @@ static void put_fetch(struct imap_session *s, const struct store_message *m)
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 	buf_puts(&b, ")\r\n");
-	sess_write(s, b.data, b.len);
+	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
 
-void cmd_store(struct imap_session *s)
+void imap_cmd_store(struct imap_session *s)
 {
 	const struct imap_store_args *a = &s->cmd.u.store;
-	if (!sess_selected_ok(s))
+	if (!imap_sess_selected_ok(s))
 		return;
 	if (s->sel.readonly) {
-		sess_no(s, "READ-ONLY", "mailbox is read-only");
+		imap_sess_no(s, "READ-ONLY", "mailbox is read-only");
 		return;
 	}
 	if (a->unchangedsince_set) {
-		if (!sess_has(s, IMAP_CAP_CONDSTORE)) {
-			sess_bad(s, NULL, "CONDSTORE is disabled for this account");
+		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
+			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
 			return;
 		}
-		sess_enable_condstore(s);
+		imap_sess_enable_condstore(s);
 	}
 	struct store_flags_change c = {
 	    .op = a->op == IMAP_STORE_ADD      ? STORE_FLAGS_ADD
@@ -48,14 +48,14 @@ void cmd_store(struct imap_session *s)
 					       : STORE_FLAGS_REPLACE,
 	    .unchangedsince = a->unchangedsince_set ? a->unchangedsince : 0,
 	};
-	if (!sess_flags_arg(s, a->flags, a->nflags, &c.flags, &c.keywords))
+	if (!imap_sess_flags_arg(s, a->flags, a->nflags, &c.flags, &c.keywords))
 		return;
 	/* RFC 7162 3.1.3: UNCHANGEDSINCE 0 fails for every message. */
 	if (a->unchangedsince_set && a->unchangedsince == 0)
 		c.unchangedsince = 0;
 	uint32_t *uids;
 	size_t n;
-	if (!sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
+	if (!imap_sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
 		return;
 	uint32_t *failed = arena_array(&s->ar, n ? n : 1, sizeof *failed);
 	size_t nfailed = 0;
@@ -75,13 +75,13 @@ void cmd_store(struct imap_session *s)
 		struct error err;
 		if (!store_flags_update(s->account, s->sel.id, &set, &c, s->sub, &s->ar, &res,
 					&err)) {
-			sess_no_err(s, "STORE", &err);
+			imap_sess_no_err(s, "STORE", &err);
 			return;
 		}
 		if (res.modseq > s->sel.highestmodseq)
 			s->sel.highestmodseq = res.modseq;
 		for (size_t i = 0; i < res.nmessages; i++) {
-			if (view_is_gone(&s->sel.view, res.messages[i].uid))
+			if (imap_view_is_gone(&s->sel.view, res.messages[i].uid))
 				continue;
 			if (!a->silent || (res.changed[i] && (s->enabled & IMAP_CAP_CONDSTORE) &&
 					   a->unchangedsince_set))
@@ -96,7 +96,7 @@ void cmd_store(struct imap_session *s)
 	if (matched < n)
 		s->expunge_issued = true;
 	for (size_t i = 0; i < n; i++)
-		if (view_is_gone(&s->sel.view, uids[i]))
+		if (imap_view_is_gone(&s->sel.view, uids[i]))
 			s->expunge_issued = true;
 	if (nfailed > 0) {
 		/* RFC 7162 3.1.3: MODIFIED lists UIDs for UID STORE, else sequence numbers. */
@@ -104,14 +104,14 @@ void cmd_store(struct imap_session *s)
 		buf_puts(&b, "MODIFIED ");
 		if (!s->cmd.uid)
 			for (size_t i = 0; i < nfailed; i++)
-				failed[i] = sess_seq(s, failed[i]);
+				failed[i] = imap_sess_seq(s, failed[i]);
 		imap_uidlist_format(failed, nfailed, &b);
-		sess_ok(s, b.data, "conditional STORE failed for some messages");
+		imap_sess_ok(s, b.data, "conditional STORE failed for some messages");
 		buf_free(&b);
 		return;
 	}
 	if (s->expunge_issued)
-		sess_ok(s, "EXPUNGEISSUED", "some messages were expunged meanwhile");
+		imap_sess_ok(s, "EXPUNGEISSUED", "some messages were expunged meanwhile");
 	else
-		sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID STORE" : "STORE");
+		imap_sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID STORE" : "STORE");
 }
