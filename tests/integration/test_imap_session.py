@@ -78,12 +78,21 @@ def start_imap(make_tern, no_require_starttls=True):
     return t.start()
 
 
+def stop_and_remove_certs(t):
+    """Stops tern before its certificates go: a running server would notice the removed
+    files and log an error (make_tern's teardown, which checks the exit and the log, runs
+    after this fixture's)."""
+    rc = t.stop()
+    assert rc in (0, None), "tern exited with %s:\n%s" % (rc, t.log())
+    shutil.rmtree(t.certdir, ignore_errors=True)
+
+
 @pytest.fixture
 def imapd(make_tern):
     """tern with IMAP (plain text logins allowed on loopback), IMAPS and SMTP."""
     t = start_imap(make_tern, True)
     yield t
-    shutil.rmtree(t.certdir, ignore_errors=True)
+    stop_and_remove_certs(t)
 
 
 @pytest.fixture
@@ -91,7 +100,7 @@ def imapd_strict(make_tern):
     """tern with IMAP requiring STARTTLS before logins."""
     t = start_imap(make_tern, False)
     yield t
-    shutil.rmtree(t.certdir, ignore_errors=True)
+    stop_and_remove_certs(t)
 
 
 def client_ctx():
