@@ -1,7 +1,7 @@
 #include "auth/sasl.h"
 
-#include "auth/base64.h"
 #include "auth/sasl_impl.h"
+#include "base/base64.h"
 #include "base/mem.h"
 
 #include <sodium.h>
@@ -256,7 +256,7 @@ static enum sasl_line decode(struct str s, struct buf *out)
 	if (s.len > SASL_LINE_MAX)
 		return SASL_LINE_MALFORMED;
 	buf_reserve(out, s.len / 4 * 3); /* one allocation: no stray copies of secrets */
-	return auth_b64_decode(s, out) ? SASL_LINE_DATA : SASL_LINE_MALFORMED;
+	return base64_decode(BASE64_STD, s, out) ? SASL_LINE_DATA : SASL_LINE_MALFORMED;
 }
 
 enum sasl_line sasl_decode_response(struct str line, struct buf *out)
@@ -283,7 +283,7 @@ enum sasl_line sasl_decode_initial(struct str arg, struct buf *out)
 
 void sasl_encode_challenge(const struct buf *challenge, struct buf *out)
 {
-	auth_b64_encode(challenge->data, challenge->len, out);
+	base64_encode(BASE64_STD, challenge->data, challenge->len, out);
 }
 
 void sasl_wipe(struct buf *b)

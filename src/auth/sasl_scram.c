@@ -8,7 +8,7 @@
  */
 #include "auth/sasl_impl.h"
 
-#include "auth/base64.h"
+#include "base/base64.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -159,7 +159,7 @@ static enum sasl_status client_first(struct sasl_session *s, const uint8_t *in, 
 	uint8_t nonce_raw[SERVER_NONCE_BYTES];
 	struct buf nonce = BUF_INIT;
 	auth_random(s->env, nonce_raw, sizeof nonce_raw);
-	auth_b64_encode(nonce_raw, sizeof nonce_raw, &nonce);
+	base64_encode(BASE64_STD, nonce_raw, sizeof nonce_raw, &nonce);
 	scram_server_first(sc, buf_cstr(&nonce), salt, salt_len, iterations, challenge);
 	buf_free(&nonce);
 	s->state = SCRAM_WAIT_FINAL;

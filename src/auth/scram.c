@@ -1,6 +1,6 @@
 #include "auth/scram.h"
 
-#include "auth/base64.h"
+#include "base/base64.h"
 #include "base/str.h"
 #include "base/utf8.h"
 
@@ -218,7 +218,7 @@ void scram_server_first(struct scram_server *s, const char *server_nonce, const 
 	buf_puts(&s->server_first, "r=");
 	buf_append(&s->server_first, s->nonce.data, s->nonce.len);
 	buf_puts(&s->server_first, ",s=");
-	auth_b64_encode(salt, salt_len, &s->server_first);
+	base64_encode(BASE64_STD, salt, salt_len, &s->server_first);
 	buf_printf(&s->server_first, ",i=%u", iterations);
 	buf_append(out, s->server_first.data, s->server_first.len);
 }
@@ -228,7 +228,7 @@ static enum scram_status check_cbind(const struct scram_server *s, struct str v,
 				     const struct scram_binding *b, struct error *err)
 {
 	struct buf got = BUF_INIT, want = BUF_INIT;
-	if (!auth_b64_decode(v, &got)) {
+	if (!base64_decode(BASE64_STD, v, &got)) {
 		buf_free(&got);
 		return protocol(err, "channel binding attribute is not base64");
 	}
@@ -297,7 +297,7 @@ static enum scram_status verify_proof(struct scram_server *s, struct str without
 	if (ok) {
 		auth_hmac(s->hash, secret->server_key, hl, am.data, am.len, sig);
 		buf_puts(out, "v=");
-		auth_b64_encode(sig, hl, out);
+		base64_encode(BASE64_STD, sig, hl, out);
 	}
 	sodium_memzero(key, sizeof key);
 	buf_free(&am);
@@ -323,7 +323,7 @@ enum scram_status scram_client_final(struct scram_server *s, const char *msg, si
 	if (!split_proof(str_make(msg, n), &without, &proof_b64))
 		return protocol(err, "missing proof attribute");
 	uint8_t proof[AUTH_SCRAM_KEY_MAX];
-	if (!auth_b64_decode_exact(proof_b64, proof, auth_hash_len(s->hash)))
+	if (!base64_decode_exact(BASE64_STD, proof_b64, proof, auth_hash_len(s->hash)))
 		return protocol(err, "proof is not base64 of the hash length");
 	enum scram_status st = parse_final(s, without, b, err);
 	if (st != SCRAM_OK)

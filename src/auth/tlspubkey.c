@@ -1,6 +1,7 @@
 #include "auth/tlspubkey.h"
 
 #include "base/address.h"
+#include "base/base64.h"
 #include "base/str.h"
 #include "net/tls.h"
 
@@ -77,7 +78,7 @@ static bool fingerprint(X509 *x, char out[AUTH_FP_LEN + 1])
 		  mdlen == TLS_SHA256_LEN;
 	OPENSSL_free(der);
 	if (ok)
-		tls_base64url(sum, sizeof sum, out);
+		base64_encode_to(BASE64_URL_NOPAD, sum, sizeof sum, out);
 	return ok;
 }
 

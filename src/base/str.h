@@ -75,23 +75,6 @@ static inline int ascii_hexval(int c)
 		return c - 'A' + 10;
 	return -1;
 }
-/* The 6-bit value of c in the base64 alphabet whose last two characters are
- * c62 and c63 ('+' '/' in RFC 4648 4, '+' ',' in IMAP's modified UTF-7), or -1. */
-static inline int base64_sextet(unsigned char c, char c62, char c63)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (unsigned char)c62)
-		return 62;
-	if (c == (unsigned char)c63)
-		return 63;
-	return -1;
-}
-
 bool ascii_caseeq(const char *a, const char *b);
 /* Lower-cases ASCII letters in place. */
 void ascii_lower_inplace(char *s);

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 
 #include "auth/tlspubkey.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/mem.h"
@@ -298,7 +299,7 @@ static bool gen_files(const char *stem, struct error *err)
 	     write_file(paths[3], &p12, NULL, err);
 	if (ok) {
 		char seed64[TLS_FP_B64_LEN + 1];
-		tls_base64url(seed, sizeof seed, seed64);
+		base64_encode_to(BASE64_URL_NOPAD, seed, sizeof seed, seed64);
 		fprintf(stderr,
 			"ed25519 private key as raw-url-base64: %s\ned25519 public key "
 			"fingerprint: %s\n",

@@ -9,6 +9,7 @@
 #include "config/static.h"
 
 #include "base/address.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/str.h"
@@ -370,9 +371,9 @@ static bool check_eab(struct cfg_check *c, const char *what, struct cfg_acme_eab
 	struct str k = str_from(buf_cstr(&b));
 	while (k.len && (k.p[k.len - 1] == '\n' || k.p[k.len - 1] == '\r'))
 		k.len--;
-	bool ok = k.len > 0 && k.len % 4 != 1;
-	for (size_t i = 0; ok && i < k.len; i++)
-		ok = ascii_isalnum(k.p[i]) || k.p[i] == '-' || k.p[i] == '_';
+	struct buf key = BUF_INIT;
+	bool ok = k.len > 0 && base64_decode(BASE64_URL_NOPAD, k, &key);
+	buf_free(&key);
 	buf_free(&b);
 	if (!ok)
 		return cfg_fail(

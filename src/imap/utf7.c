@@ -3,6 +3,7 @@
  */
 #include "imap/utf7.h"
 
+#include "base/base64.h"
 #include "base/str.h"
 #include "base/utf8.h"
 

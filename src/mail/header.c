@@ -4,6 +4,7 @@
 #include "mail/codec.h"
 #include "mail/mail.h"
 
+#include "base/base64.h"
 #include "base/utf8.h"
 
 #include <string.h>
@@ -190,7 +191,7 @@ bool mail_encoded_word(struct str w, struct str *charset, struct buf *out)
 	if (!encoded_word_at(w.p, w.len, &len, charset, &enc, &text) || len != w.len)
 		return false;
 	if (enc == 'b')
-		mail_base64_decode(text.p, text.len, out);
+		base64_mime_decode(text.p, text.len, out);
 	else
 		mail_qword_decode(text.p, text.len, out);
 	return true;
@@ -242,7 +243,7 @@ void mail_decode_words_buf(struct str s, struct buf *out)
 			}
 			ws_len = 0;
 			if (enc == 'b')
-				mail_base64_decode(text.p, text.len, &run.bytes);
+				base64_mime_decode(text.p, text.len, &run.bytes);
 			else
 				mail_qword_decode(text.p, text.len, &run.bytes);
 			i += len;

@@ -1,9 +1,9 @@
 #include "mail/imapfmt.h"
 
 #include "mail/charset.h"
-#include "mail/codec.h"
 #include "mail/header.h"
 
+#include "base/base64.h"
 #include "base/dnsname.h"
 #include "base/utf8.h"
 
@@ -92,7 +92,7 @@ static void encode_words(const char *s, struct buf *out)
 		if (i > 0)
 			buf_putc(out, ' ');
 		buf_puts(out, "=?utf-8?b?");
-		mail_base64_encode(s + i, j - i, out);
+		base64_encode(BASE64_STD, s + i, j - i, out);
 		buf_puts(out, "?=");
 		i = j;
 	}

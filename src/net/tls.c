@@ -1,5 +1,6 @@
 #include "net/tls.h"
 
+#include "base/base64.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "net/certs.h"
@@ -292,27 +293,6 @@ enum tls_reload tls_ctx_reload(struct tls_ctx *t)
 	return r;
 }
 
-void tls_base64url(const uint8_t *p, size_t n, char *out)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		out[o++] = alphabet[(v >> 18) & 63];
-		out[o++] = alphabet[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = alphabet[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = alphabet[v & 63];
-	}
-	out[o] = '\0';
-}
-
 SSL *tls_ssl_new(struct tls_ctx *t, struct error *err)
 {
 	SSL *ssl = SSL_new(t->ssl_ctx);
@@ -389,7 +369,8 @@ static void client_fingerprint(X509 *peer, struct tls_info *info)
 		1 &&
 	    mdlen == TLS_SHA256_LEN) {
 		info->client_cert = true;
-		tls_base64url(info->client_spki_sha256, TLS_SHA256_LEN, info->client_fp);
+		base64_encode_to(BASE64_URL_NOPAD, info->client_spki_sha256, TLS_SHA256_LEN,
+				 info->client_fp);
 	}
 	OPENSSL_free(der);
 }

@@ -105,9 +105,6 @@ enum tls_reload tls_ctx_reload(struct tls_ctx *t);
 /* True when SNI name matches certificate DNS name pattern (see above). */
 bool tls_name_matches(const char *pattern, const char *name);
 
-/* base64url without padding of n bytes; out needs 4*ceil(n/3)+1 bytes. */
-void tls_base64url(const uint8_t *p, size_t n, char *out);
-
 /*
  * For the connection layer (conn.c): a new server SSL object for this
  * context, the error message for a failed handshake, the facts of a finished

@@ -5,47 +5,9 @@
 
 #include "smtp/codes.h"
 
-#include <openssl/evp.h>
+#include "base/base64.h"
+
 #include <string.h>
-
-/* Decodes base64 (RFC 4648 4, padding required as RFC 4954 4 says). */
-static bool b64_decode(struct str in, struct buf *out)
-{
-	if (in.len % 4 != 0)
-		return false;
-	buf_reset(out);
-	buf_reserve(out, in.len / 4 * 3 + 1);
-	int n =
-	    EVP_DecodeBlock((unsigned char *)out->data, (const unsigned char *)in.p, (int)in.len);
-	if (n < 0)
-		return false;
-	/* EVP_DecodeBlock counts padding as zero bytes; take them off. */
-	size_t pad = 0;
-	if (in.len >= 1 && in.p[in.len - 1] == '=')
-		pad++;
-	if (in.len >= 2 && in.p[in.len - 2] == '=')
-		pad++;
-	for (size_t i = 0; i < in.len; i++) {
-		char c = in.p[i];
-		bool ok = ascii_isalnum((unsigned char)c) || c == '+' || c == '/' ||
-			  (c == '=' && i + pad >= in.len);
-		if (!ok)
-			return false;
-	}
-	out->len = (size_t)n - pad;
-	out->data[out->len] = '\0';
-	return true;
-}
-
-static void b64_encode(const struct buf *in, struct buf *out)
-{
-	buf_reset(out);
-	buf_reserve(out, (in->len + 2) / 3 * 4 + 1);
-	int n = EVP_EncodeBlock((unsigned char *)out->data, (const unsigned char *)in->data,
-				(int)in->len);
-	out->len = (size_t)n;
-	out->data[out->len] = '\0';
-}
 
 void smtp_session_tls_login(struct smtp_session *s)
 {
@@ -98,7 +60,9 @@ static bool read_response(struct smtp_session *s, struct buf *decoded)
 				   "authentication cancelled");
 		return false;
 	}
-	if (!b64_decode(line, decoded)) {
+	/* RFC 4954 4: standard base64 with padding; strict, as anything else is a syntax error. */
+	buf_reset(decoded);
+	if (!base64_decode(BASE64_STD, line, decoded)) {
 		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
 		return false;
 	}
@@ -191,7 +155,8 @@ static void exchange(struct smtp_session *s, void *ex, const char *mech, struct 
 			auth_result(s, st, &err, mech, &login);
 			break;
 		}
-		b64_encode(&challenge, &enc);
+		buf_reset(&enc);
+		base64_encode(BASE64_STD, challenge.data, challenge.len, &enc);
 		/* RFC 4954 4: "334 " and the base64 challenge. */
 		smtp_session_reply_raw(s, "334 ");
 		smtp_session_reply_raw(s, buf_cstr(&enc));
@@ -226,7 +191,8 @@ void smtp_cmd_auth(struct smtp_session *s, struct str args)
 	mechname[mech.len] = '\0';
 	struct buf in = BUF_INIT;
 	/* RFC 4954 4: "=" is an empty initial response. */
-	if (have_initial && !str_eq_cstr(initial, "=") && !b64_decode(initial, &in)) {
+	if (have_initial && !str_eq_cstr(initial, "=") &&
+	    !base64_decode(BASE64_STD, initial, &in)) {
 		smtp_session_reply(s, SMTP_C501_PARAM_SYNTAX, SMTP_SE_PROTO_SYNTAX, "bad base64");
 		buf_free(&in);
 		return;

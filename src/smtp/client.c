@@ -1,5 +1,6 @@
 #include "smtp/client.h"
 
+#include "base/base64.h"
 #include "base/dnsname.h"
 #include "base/mem.h"
 #include "base/str.h"
@@ -372,20 +373,11 @@ static X509 *cert_for_key(EVP_PKEY *key)
 
 static bool ed25519_cert(SSL_CTX *ctx, const char *b64, struct error *err)
 {
-	/* raw-url-base64: map to standard base64 with padding. */
-	char std[128];
-	size_t n = strlen(b64);
-	if (n > 100)
-		return error_set(err, ERR_INVALID, "ed25519 key too long");
-	for (size_t i = 0; i < n; i++)
-		std[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
-	while (n % 4)
-		std[n++] = '=';
-	std[n] = '\0';
-	unsigned char raw[96];
-	int k = EVP_DecodeBlock(raw, (const unsigned char *)std, (int)n);
-	size_t pad = (n && std[n - 1] == '=') + (n > 1 && std[n - 2] == '=');
-	if (k < 0 || ((size_t)k - pad != 32 && (size_t)k - pad != 64))
+	/* raw-url-base64 (RFC 4648 5, no padding): the 32-byte seed, or seed and public key. */
+	unsigned char raw[64];
+	struct str in = str_from(b64);
+	if (!base64_decode_exact(BASE64_URL_NOPAD, in, raw, 32) &&
+	    !base64_decode_exact(BASE64_URL_NOPAD, in, raw, 64))
 		return error_set(err, ERR_INVALID,
 				 "ed25519 key must be 32 or 64 bytes in base64url");
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, 32);
@@ -524,31 +516,6 @@ static const char *choose_mech(struct smtp_client *c, const char *list, bool hav
 	return NULL;
 }
 
-static void b64enc(const struct buf *in, struct buf *out)
-{
-	buf_reset(out);
-	buf_reserve(out, (in->len + 2) / 3 * 4 + 1);
-	out->len = (size_t)EVP_EncodeBlock((unsigned char *)out->data,
-					   (const unsigned char *)in->data, (int)in->len);
-	out->data[out->len] = '\0';
-}
-
-static bool b64dec(const char *s, struct buf *out)
-{
-	size_t n = strlen(s);
-	if (n % 4)
-		return false;
-	buf_reset(out);
-	buf_reserve(out, n / 4 * 3 + 1);
-	int k = EVP_DecodeBlock((unsigned char *)out->data, (const unsigned char *)s, (int)n);
-	if (k < 0)
-		return false;
-	size_t pad = (n && s[n - 1] == '=') + (n > 1 && s[n - 2] == '=');
-	out->len = (size_t)k - pad;
-	out->data[out->len] = '\0';
-	return true;
-}
-
 /* Runs AUTH with mech (RFC 4954 4). */
 static bool auth_exchange(struct smtp_client *c, const char *mech, struct error *err)
 {
@@ -564,14 +531,15 @@ static bool auth_exchange(struct smtp_client *c, const char *mech, struct error 
 	struct buf msg = BUF_INIT, enc = BUF_INIT, cmd = BUF_INIT;
 	buf_printf(&cmd, "AUTH %s", mech);
 	if (client_sasl_initial(s, &msg)) {
-		b64enc(&msg, &enc);
+		base64_encode(BASE64_STD, msg.data, msg.len, &enc);
 		buf_printf(&cmd, " %s", enc.len ? buf_cstr(&enc) : "=");
 	}
 	bool ok = command(c, buf_cstr(&cmd), true, err);
 	struct buf in = BUF_INIT;
 	for (int round = 0; ok && c->code == 334 && round < 8; round++) {
 		struct error serr = {0};
-		bool good = b64dec(buf_cstr(&c->reply), &in);
+		buf_reset(&in);
+		bool good = base64_decode(BASE64_STD, str_from(buf_cstr(&c->reply)), &in);
 		if (!good)
 			error_set(&serr, ERR_INVALID, "bad base64 in challenge");
 		else
@@ -582,7 +550,8 @@ static bool auth_exchange(struct smtp_client *c, const char *mech, struct error 
 			ok = error_set(err, ERR_PERMISSION, "authentication: %s", serr.msg);
 			break;
 		}
-		b64enc(&msg, &enc);
+		buf_reset(&enc);
+		base64_encode(BASE64_STD, msg.data, msg.len, &enc);
 		ok = command(c, buf_cstr(&enc), true, err);
 	}
 	buf_free(&in);

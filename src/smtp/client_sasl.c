@@ -1,5 +1,6 @@
 #include "smtp/client_sasl.h"
 
+#include "base/base64.h"
 #include "base/mem.h"
 #include "base/str.h"
 
@@ -14,6 +15,7 @@
 #define SCRAM_NONCE_LEN 24
 #define SCRAM_ITER_MAX  (1 << 20) /* refuse absurd iteration counts */
 #define SCRAM_HASH_MAX  EVP_MAX_MD_SIZE
+#define SCRAM_SALT_MAX  512 /* bytes of salt accepted from a server */
 
 enum kind { K_PLAIN, K_CRAM, K_SCRAM, K_EXTERNAL };
 
@@ -83,28 +85,6 @@ static void scram_name(struct buf *out, const char *name)
 	}
 }
 
-static void b64(struct buf *out, const uint8_t *p, size_t n)
-{
-	size_t start = out->len;
-	buf_reserve(out, (n + 2) / 3 * 4 + 1);
-	int k = EVP_EncodeBlock((unsigned char *)out->data + start, p, (int)n);
-	out->len = start + (size_t)k;
-	out->data[out->len] = '\0';
-}
-
-static bool unb64(struct str in, uint8_t *out, size_t cap, size_t *n)
-{
-	if (in.len % 4 != 0 || in.len / 4 * 3 > cap)
-		return false;
-	int k = EVP_DecodeBlock(out, (const unsigned char *)in.p, (int)in.len);
-	if (k < 0)
-		return false;
-	size_t pad =
-	    (in.len > 0 && in.p[in.len - 1] == '=') + (in.len > 1 && in.p[in.len - 2] == '=');
-	*n = (size_t)k - pad;
-	return true;
-}
-
 bool client_sasl_initial(struct client_sasl *s, struct buf *out)
 {
 	buf_reset(out);
@@ -137,7 +117,7 @@ bool client_sasl_initial(struct client_sasl *s, struct buf *out)
 	buf_puts(&s->client_first, "n=");
 	scram_name(&s->client_first, s->user);
 	buf_puts(&s->client_first, ",r=");
-	b64(&s->client_first, nonce, sizeof nonce);
+	base64_encode(BASE64_STD, nonce, sizeof nonce, &s->client_first);
 	buf_append(out, s->gs2.data, s->gs2.len);
 	buf_append(out, s->client_first.data, s->client_first.len);
 	s->step = 1;
@@ -181,15 +161,17 @@ static bool scram_final(struct client_sasl *s, struct str sf, struct buf *out, s
 	uint64_t iter;
 	if (!str_parse_u64(iters, SCRAM_ITER_MAX, &iter) || iter == 0)
 		return error_set(err, ERR_INVALID, "bad SCRAM iteration count");
-	uint8_t salt[512];
-	size_t saltlen;
-	if (!unb64(salt64, salt, sizeof salt, &saltlen))
+	struct buf salt = BUF_INIT;
+	if (salt64.len > BASE64_LEN(SCRAM_SALT_MAX) || !base64_decode(BASE64_STD, salt64, &salt)) {
+		buf_free(&salt);
 		return error_set(err, ERR_INVALID, "bad SCRAM salt");
+	}
 	unsigned hlen = (unsigned)EVP_MD_get_size(s->md);
 	uint8_t salted[SCRAM_HASH_MAX], ckey[SCRAM_HASH_MAX], skey[SCRAM_HASH_MAX];
 	uint8_t stored[SCRAM_HASH_MAX], csig[SCRAM_HASH_MAX], proof[SCRAM_HASH_MAX];
-	PKCS5_PBKDF2_HMAC(s->password, (int)strlen(s->password), salt, (int)saltlen, (int)iter,
-			  s->md, (int)hlen, salted);
+	PKCS5_PBKDF2_HMAC(s->password, (int)strlen(s->password), (const uint8_t *)salt.data,
+			  (int)salt.len, (int)iter, s->md, (int)hlen, salted);
+	buf_free(&salt);
 	unsigned l;
 	hmac(s->md, salted, hlen, "Client Key", 10, ckey, &l);
 	hmac(s->md, salted, hlen, "Server Key", 10, skey, &l);
@@ -200,7 +182,7 @@ static bool scram_final(struct client_sasl *s, struct str sf, struct buf *out, s
 	if (s->plus)
 		buf_append(&cbind, s->cb.data, s->cb.len);
 	buf_puts(&final, "c=");
-	b64(&final, (const uint8_t *)cbind.data, cbind.len);
+	base64_encode(BASE64_STD, cbind.data, cbind.len, &final);
 	buf_printf(&final, ",r=%.*s", (int)r.len, r.p);
 	buf_printf(&auth, "%s,%.*s,%s", buf_cstr(&s->client_first), (int)sf.len, sf.p,
 		   buf_cstr(&final));
@@ -209,7 +191,7 @@ static bool scram_final(struct client_sasl *s, struct str sf, struct buf *out, s
 		proof[i] = ckey[i] ^ csig[i];
 	hmac(s->md, skey, hlen, auth.data, auth.len, s->server_sig, &s->hlen);
 	buf_puts(&final, ",p=");
-	b64(&final, proof, hlen);
+	base64_encode(BASE64_STD, proof, hlen, &final);
 	buf_reset(out);
 	buf_append(out, final.data, final.len);
 	OPENSSL_cleanse(salted, sizeof salted);
@@ -229,9 +211,8 @@ static bool scram_verify(struct client_sasl *s, struct str msg, struct error *er
 		return error_set(err, ERR_PERMISSION, "SCRAM error from server: %.*s",
 				 (int)(e.len > 100 ? 100 : e.len), e.p);
 	uint8_t sig[SCRAM_HASH_MAX];
-	size_t n;
-	if (!scram_attr(msg, 'v', &v) || !unb64(v, sig, sizeof sig, &n) || n != s->hlen ||
-	    CRYPTO_memcmp(sig, s->server_sig, n) != 0)
+	if (!scram_attr(msg, 'v', &v) || !base64_decode_exact(BASE64_STD, v, sig, s->hlen) ||
+	    CRYPTO_memcmp(sig, s->server_sig, s->hlen) != 0)
 		return error_set(err, ERR_PERMISSION,
 				 "SCRAM server signature invalid: the server "
 				 "does not know the password");

@@ -5,7 +5,7 @@
  * the login rules (aliases, disabled accounts and domains, TLS identity), cancel, temporary
  * failures, and the base64 framing.
  */
-#include "auth/base64.h"
+#include "base/base64.h"
 #include "auth/sasl.h"
 #include "base/arena.h"
 
@@ -500,7 +500,7 @@ static char *scram_final(const struct scram_client *c, const char *password, con
 	snprintf(salt_b64, sizeof salt_b64, "%.*s", (int)(ip - sp - 3), sp + 3);
 	struct buf salt = BUF_INIT, cbind = BUF_INIT, without = BUF_INIT, am = BUF_INIT,
 		   out = BUF_INIT;
-	cr_assert(auth_b64_decode(str_from(salt_b64), &salt));
+	cr_assert(base64_decode(BASE64_STD, str_from(salt_b64), &salt));
 	uint8_t sp_[32], ck[32], sk[32], sig[32], proof[32];
 	unsigned int len;
 	PKCS5_PBKDF2_HMAC(password, (int)strlen(password), (uint8_t *)salt.data, (int)salt.len,
@@ -511,14 +511,14 @@ static char *scram_final(const struct scram_client *c, const char *password, con
 	if (c->cb)
 		buf_append(&cbind, c->cb, c->cblen);
 	buf_puts(&without, "c=");
-	auth_b64_encode(cbind.data, cbind.len, &without);
+	base64_encode(BASE64_STD, cbind.data, cbind.len, &without);
 	buf_printf(&without, ",r=%s", nonce);
 	buf_printf(&am, "%s,%s,%s", c->bare, s1, buf_cstr(&without));
 	HMAC(c->md, sk, (int)c->hl, (uint8_t *)am.data, am.len, sig, &len);
 	for (size_t i = 0; i < c->hl; i++)
 		proof[i] = ck[i] ^ sig[i];
 	buf_printf(&out, "%s,p=", buf_cstr(&without));
-	auth_b64_encode(proof, c->hl, &out);
+	base64_encode(BASE64_STD, proof, c->hl, &out);
 	buf_free(&salt);
 	buf_free(&cbind);
 	buf_free(&without);

@@ -4,7 +4,7 @@
  * tls-exporter and tls-unique, wrong binding data, downgrade detection), and malformed
  * messages as protocol errors.
  */
-#include "auth/base64.h"
+#include "base/base64.h"
 #include "auth/scram.h"
 
 #include <criterion/criterion.h>
@@ -19,7 +19,7 @@ static struct auth_scram_secret secret_for(enum auth_hash h, const char *pw, con
 					   uint32_t iter)
 {
 	struct buf salt = BUF_INIT;
-	cr_assert(auth_b64_decode(str_from(salt_b64), &salt));
+	cr_assert(base64_decode(BASE64_STD, str_from(salt_b64), &salt));
 	struct auth_scram_secret s;
 	struct error err = {0};
 	cr_assert(
@@ -124,7 +124,7 @@ static char *client_final(const struct client *c, const char *s1, const uint8_t 
 	snprintf(salt_b64, sizeof salt_b64, "%.*s", (int)(ip - sp - 3), sp + 3);
 	int iter = atoi(ip + 3);
 	struct buf salt = BUF_INIT;
-	cr_assert(auth_b64_decode(str_from(salt_b64), &salt));
+	cr_assert(base64_decode(BASE64_STD, str_from(salt_b64), &salt));
 
 	size_t hl = c->h == AUTH_SHA1 ? 20 : 32;
 	uint8_t salted[32], ckey[32], stored[32], csig[32], proof[32];
@@ -139,14 +139,14 @@ static char *client_final(const struct client *c, const char *s1, const uint8_t 
 	if (cbdata)
 		buf_append(&cbind, cbdata, cblen);
 	buf_puts(&without, "c=");
-	auth_b64_encode(cbind.data, cbind.len, &without);
+	base64_encode(BASE64_STD, cbind.data, cbind.len, &without);
 	buf_printf(&without, ",r=%s", nonce);
 	buf_printf(&am, "%s,%s,%s", c->bare, s1, buf_cstr(&without));
 	HMAC(md(c->h), stored, (int)hl, (uint8_t *)am.data, am.len, csig, &len);
 	for (size_t i = 0; i < hl; i++)
 		proof[i] = ckey[i] ^ csig[i] ^ (proof_flip ? proof_flip[i] : 0);
 	buf_printf(&out, "%s,p=", buf_cstr(&without));
-	auth_b64_encode(proof, hl, &out);
+	base64_encode(BASE64_STD, proof, hl, &out);
 	buf_free(&salt);
 	buf_free(&cbind);
 	buf_free(&without);

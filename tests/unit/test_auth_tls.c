@@ -5,7 +5,7 @@
  * PKCS#12, identities from auth.db checked against the config, EXTERNAL, and SCRAM -PLUS
  * with the binding data of the right and of another TLS session, for TLS 1.3 and 1.2.
  */
-#include "auth/base64.h"
+#include "base/base64.h"
 #include "auth/sasl.h"
 #include "auth/sasl_conn.h"
 #include "auth/tlspubkey.h"
@@ -444,7 +444,7 @@ static enum sasl_status scram_plus(const struct auth_tls *t, const char *cbname,
 	char *sp = strstr(s1, ",s="), *ip = strstr(s1, ",i=");
 	struct buf salt = BUF_INIT, cbind = BUF_INIT, without = BUF_INIT, am = BUF_INIT,
 		   c2 = BUF_INIT;
-	cr_assert(auth_b64_decode(str_make(sp + 3, (size_t)(ip - sp - 3)), &salt));
+	cr_assert(base64_decode(BASE64_STD, str_make(sp + 3, (size_t)(ip - sp - 3)), &salt));
 	uint8_t salted[32], ck[32], sk[32], sig[32], proof[32];
 	unsigned int len;
 	PKCS5_PBKDF2_HMAC("pencil", 6, (uint8_t *)salt.data, (int)salt.len, atoi(ip + 3),
@@ -454,14 +454,14 @@ static enum sasl_status scram_plus(const struct auth_tls *t, const char *cbname,
 	buf_puts(&cbind, gs2);
 	buf_append(&cbind, cb, cblen);
 	buf_puts(&without, "c=");
-	auth_b64_encode(cbind.data, cbind.len, &without);
+	base64_encode(BASE64_STD, cbind.data, cbind.len, &without);
 	buf_printf(&without, ",r=%.*s", (int)(sp - s1 - 2), s1 + 2);
 	buf_printf(&am, "%s,%s,%s", bare, s1, buf_cstr(&without));
 	HMAC(EVP_sha256(), sk, 32, (uint8_t *)am.data, am.len, sig, &len);
 	for (int i = 0; i < 32; i++)
 		proof[i] = ck[i] ^ sig[i];
 	buf_printf(&c2, "%s,p=", buf_cstr(&without));
-	auth_b64_encode(proof, 32, &c2);
+	base64_encode(BASE64_STD, proof, 32, &c2);
 	st = sasl_step(s, c2.data, c2.len, &ch);
 	if (st == SASL_CONTINUE)
 		st = sasl_step(s, "", 0, &ch);

@@ -2,6 +2,7 @@
  * Section numbers and BODY[section] ranges on the example structure of
  * RFC 9051 6.4.5, built as a real message.
  */
+#include "base/base64.h"
 #include "mail/mail.h"
 
 #include <criterion/criterion.h>
@@ -195,24 +196,7 @@ Test(mail_section, decoded_message_space)
 /* Appends data base64-encoded in lines of 76, as a sender would. */
 static void put_base64(struct buf *out, const char *data)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(data), col = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)data[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)data[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)data[i + 2];
-		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
-			     i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
-		buf_append(out, q, 4);
-		if ((col += 4) == 76) {
-			buf_puts(out, "\r\n");
-			col = 0;
-		}
-	}
-	buf_puts(out, "\r\n");
+	base64_encode_lines(data, strlen(data), BASE64_MIME_LINE, out);
 }
 
 static char *section_text(struct mail_message *m, const char *data, size_t len, const char *section,
