@@ -122,6 +122,11 @@ void imap_cmd_subscribe(struct imap_session *s)
 
 void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, unsigned items)
 {
+	/* RFC 3501 6.3.10: messages with \Recent, as a new session would see them. */
+	int64_t recent = 0;
+	struct error err;
+	if ((items & IMAP_STATUS_RECENT) && !store_recent_count(s->account, mb->id, &recent, &err))
+		log_info(&s->lg, "counting recent messages", LE(&err), LS("mailbox", mb->name));
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "* STATUS ");
 	imap_put_mailbox(s, mb->name, &b);
@@ -140,7 +145,7 @@ void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, un
 	ITEM(IMAP_STATUS_UNSEEN, "UNSEEN %lld", (long long)c->unseen);
 	ITEM(IMAP_STATUS_DELETED, "DELETED %lld", (long long)c->deleted);
 	ITEM(IMAP_STATUS_SIZE, "SIZE %lld", (long long)c->size);
-	ITEM(IMAP_STATUS_RECENT, "RECENT %d", 0);
+	ITEM(IMAP_STATUS_RECENT, "RECENT %lld", (long long)recent);
 	ITEM(IMAP_STATUS_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
 	     (unsigned long long)mb->highestmodseq);
 	ITEM(IMAP_STATUS_APPENDLIMIT, "APPENDLIMIT %llu", (unsigned long long)IMAP_APPEND_MAX);

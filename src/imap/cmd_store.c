@@ -13,12 +13,13 @@ static void put_fetch(struct imap_session *s, const struct store_message *m)
 	uint32_t seq = imap_sess_seq(s, m->uid);
 	if (!seq)
 		return;
+	imap_sess_announce_keywords(s, &m->keywords);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "* %u FETCH (", seq);
 	if (s->cmd.uid)
 		buf_printf(&b, "UID %u ", m->uid);
 	buf_puts(&b, "FLAGS ");
-	imap_put_flags(m->flags, &m->keywords, &b);
+	imap_put_msg_flags(s, m->uid, m->flags, &m->keywords, &b);
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 	buf_puts(&b, ")\r\n");

@@ -279,7 +279,7 @@ enum imap_search_op {
 	IMAP_SK_UIDSET,
 	IMAP_SK_FLAG,   /* flag set (flag bit or keyword) */
 	IMAP_SK_UNFLAG, /* flag clear */
-	IMAP_SK_NEW,    /* RFC 3501: RECENT and UNSEEN; never recent here, so none */
+	IMAP_SK_NEW,    /* RFC 3501: RECENT and UNSEEN */
 	IMAP_SK_OLD,
 	IMAP_SK_RECENT,
 	IMAP_SK_BEFORE, /* internal date, by day */

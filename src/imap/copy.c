@@ -2,8 +2,10 @@
  * COPY, MOVE and their UID forms (RFC 9051 6.4.7, RFC 6851) with
  * [COPYUID] (RFC 4315 3) and [TRYCREATE]. MOVE answers "* OK [COPYUID ...]"
  * first, then the EXPUNGE (or VANISHED with QRESYNC) of the moved
- * messages, then the tagged OK (RFC 6851 4.3). The store does each piece
- * of at most STORE_UID_RANGES_MAX ranges in one transaction.
+ * messages, then the tagged OK (RFC 6851 4.3). MOVE into the selected
+ * mailbox itself gives the messages new UIDs (RFC 6851 3.3 allows it; some
+ * clients use it to renumber). The store does each piece of at most
+ * STORE_UID_RANGES_MAX ranges in one transaction.
  */
 #include "imap/session.h"
 
@@ -49,10 +51,6 @@ void imap_cmd_copy(struct imap_session *s)
 	if (n == 0) {
 		imap_sess_ok(s, s->expunge_issued ? "EXPUNGEISSUED" : NULL,
 			     "%s completed, nothing to do", what);
-		return;
-	}
-	if (move && dst.id == s->sel.id) {
-		imap_sess_no(s, "CANNOT", "cannot move to the same mailbox");
 		return;
 	}
 	uint32_t *src = arena_array(&s->ar, n, sizeof *src);

@@ -135,7 +135,7 @@ static void put_item(struct imap_session *s, struct fetch_msg *fm, const struct 
 	case IMAP_FETCH_UID: buf_printf(out, "UID %u", m->uid); break;
 	case IMAP_FETCH_FLAGS:
 		buf_puts(out, "FLAGS ");
-		imap_put_flags(m->flags, &m->keywords, out);
+		imap_put_msg_flags(s, m->uid, m->flags, &m->keywords, out);
 		break;
 	case IMAP_FETCH_MODSEQ:
 		buf_printf(out, "MODSEQ (%llu)", (unsigned long long)m->modseq);
@@ -167,6 +167,8 @@ static void put_message(struct imap_session *s, const struct imap_fetch_args *a,
 			bool flags_changed)
 {
 	bool utf8 = imap_sess_utf8(s);
+	if (pl->has_flags || flags_changed)
+		imap_sess_announce_keywords(s, &fm->m->keywords);
 	struct buf out = BUF_INIT;
 	buf_printf(&out, "* %u FETCH (", seq);
 	bool first = true;
@@ -185,7 +187,7 @@ static void put_message(struct imap_session *s, const struct imap_fetch_args *a,
 	 * CHANGEDSINCE, and with any FETCH once CONDSTORE is on and flags changed. */
 	if (flags_changed && !pl->has_flags) {
 		buf_puts(&out, first ? "FLAGS " : " FLAGS ");
-		imap_put_flags(fm->m->flags, &fm->m->keywords, &out);
+		imap_put_msg_flags(s, fm->m->uid, fm->m->flags, &fm->m->keywords, &out);
 		first = false;
 	}
 	if (!pl->has_modseq &&

@@ -176,8 +176,12 @@ static bool parse_key(struct sctx *x, struct imap_search_key *k)
 		k->op = IMAP_SK_ALL;
 		return true;
 	}
-	if (imap_p_take_word(p, "NEW") || imap_p_take_word(p, "RECENT")) {
-		k->op = IMAP_SK_RECENT; /* NEW is RECENT UNSEEN; nothing is recent here */
+	if (imap_p_take_word(p, "NEW")) {
+		k->op = IMAP_SK_NEW;
+		return true;
+	}
+	if (imap_p_take_word(p, "RECENT")) {
+		k->op = IMAP_SK_RECENT;
 		return true;
 	}
 	if (imap_p_take_word(p, "OLD")) {

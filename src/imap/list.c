@@ -84,6 +84,7 @@ struct entry {
 	bool subscribed;
 	bool selected;       /* meets the selection options */
 	bool child_selected; /* has a descendant that does (RECURSIVEMATCH) */
+	bool child_unlisted; /* ... that no pattern matches */
 	bool has_children;
 };
 
@@ -182,7 +183,9 @@ static void put_specialuse(uint32_t su, struct buf *b)
 static void list_one(struct imap_session *s, const struct imap_list_args *a, const struct entry *e)
 {
 	bool recursive = a->select & IMAP_LIST_SEL_RECURSIVEMATCH;
-	bool childinfo = recursive && e->child_selected;
+	/* RFC 5258 3.5: a name that does not meet the selection is returned for CHILDINFO
+	 * only when a descendant that does is not returned itself (no pattern matches it). */
+	bool childinfo = recursive && (e->selected ? e->child_selected : e->child_unlisted);
 	if (!e->selected && !childinfo)
 		return;
 	struct buf b = BUF_INIT;
@@ -220,14 +223,38 @@ static void list_one(struct imap_session *s, const struct imap_list_args *a, con
 		imap_status_line(s, e->mb, a->status_items);
 }
 
-static void lsub_one(struct imap_session *s, const struct entry *e)
+/*
+ * LSUB (RFC 3501 6.3.9): the subscribed names; and, matched by a pattern with "%", a name
+ * that is not subscribed but has subscribed descendants no pattern matches ("%" stopping
+ * above them) with \Noselect.
+ * A subscribed name that does not exist is \Noselect too.
+ */
+static void lsub_one(struct imap_session *s, const struct entry *e, bool by_percent)
 {
+	if (!e->subscribed && !(e->child_unlisted && by_percent))
+		return;
 	struct buf b = BUF_INIT;
-	buf_puts(&b, e->mb ? "* LSUB () \"/\" " : "* LSUB (\\Noselect) \"/\" ");
+	buf_puts(&b, e->subscribed && e->mb ? "* LSUB () \"/\" " : "* LSUB (\\Noselect) \"/\" ");
 	imap_put_mailbox(s, e->name, &b);
 	buf_puts(&b, "\r\n");
 	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
+}
+
+/* The ancestors of every selected name that no pattern matches have a child not listed. */
+static void mark_unlisted(struct imap_session *s, struct entry *v, size_t n, const bool *matched)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].selected || matched[i])
+			continue;
+		char *name = arena_strdup(&s->ar, v[i].name);
+		for (char *slash = strrchr(name, '/'); slash; slash = strrchr(name, '/')) {
+			*slash = 0;
+			struct entry *parent = find_entry(v, n, name);
+			if (parent)
+				parent->child_unlisted = true;
+		}
+	}
 }
 
 void imap_cmd_list(struct imap_session *s)
@@ -262,7 +289,7 @@ void imap_cmd_list(struct imap_session *s)
 	}
 	struct imap_list_args sel = *a;
 	if (a->lsub)
-		sel.select = IMAP_LIST_SEL_SUBSCRIBED;
+		sel.select = IMAP_LIST_SEL_SUBSCRIBED | IMAP_LIST_SEL_RECURSIVEMATCH;
 	struct error err;
 	size_t n;
 	struct entry *v = gather(s, &sel, &n, &err);
@@ -273,22 +300,26 @@ void imap_cmd_list(struct imap_session *s)
 	size_t rowlen = STORE_MAILBOX_NAME_MAX + 16;
 	bool *row0 = arena_array(&s->ar, rowlen + 1, sizeof *row0);
 	bool *row1 = arena_array(&s->ar, rowlen + 1, sizeof *row1);
-	for (size_t i = 0; i < n && !s->broken; i++) {
+	bool *matched = arena_array(&s->ar, n ? n : 1, sizeof *matched);
+	bool *by_percent = arena_array(&s->ar, n ? n : 1, sizeof *by_percent);
+	for (size_t i = 0; i < n; i++) {
 		const char *shown = listed(s, v[i].name);
 		size_t len = strlen(shown);
-		if (len > rowlen)
-			continue;
-		bool m = false;
-		for (size_t k = 0; k < np && !m; k++)
-			m = match(pats[k], strlen(pats[k]), shown, len, row0, row1);
-		if (!m)
-			continue;
-		if (a->lsub) {
-			if (v[i].subscribed)
-				lsub_one(s, &v[i]);
-		} else {
-			list_one(s, &sel, &v[i]);
+		for (size_t k = 0; len <= rowlen && k < np; k++) {
+			if (!match(pats[k], strlen(pats[k]), shown, len, row0, row1))
+				continue;
+			matched[i] = true;
+			by_percent[i] |= strchr(pats[k], '%') != NULL;
 		}
+	}
+	mark_unlisted(s, v, n, matched);
+	for (size_t i = 0; i < n && !s->broken; i++) {
+		if (!matched[i])
+			continue;
+		if (a->lsub)
+			lsub_one(s, &v[i], by_percent[i]);
+		else
+			list_one(s, &sel, &v[i]);
 	}
 	imap_sess_ok(s, NULL, "%s completed", what);
 }

@@ -337,12 +337,25 @@ static bool parse_literal(struct imap_parser *p, bool allow_binary, const struct
 	return imap_p_fail(p, "literal data missing");
 }
 
+/* "~{" starts a literal8 (RFC 3516 4.3); a "~" otherwise is an ATOM-CHAR. */
+static bool at_literal8(const struct imap_parser *p)
+{
+	return p->pos + 1 < p->len && p->p[p->pos] == '~' && p->p[p->pos + 1] == '{';
+}
+
+/* Whether a string (quoted or literal, literal8 included) starts here. */
+static bool at_string(const struct imap_parser *p)
+{
+	int c = imap_p_peek(p);
+	return c == '"' || c == '{' || at_literal8(p);
+}
+
 bool imap_p_string(struct imap_parser *p, struct str *out)
 {
 	int c = imap_p_peek(p);
 	if (c == '"')
 		return parse_quoted(p, out);
-	if (c == '{' || c == '~') {
+	if (c == '{' || at_literal8(p)) {
 		const struct imap_literal *l;
 		if (!parse_literal(p, false, &l))
 			return false;
@@ -356,8 +369,7 @@ bool imap_p_string(struct imap_parser *p, struct str *out)
 
 bool imap_p_astring(struct imap_parser *p, struct str *out)
 {
-	int c = imap_p_peek(p);
-	if (c == '"' || c == '{' || c == '~')
+	if (at_string(p))
 		return imap_p_string(p, out);
 	return imap_p_astring_atom(p, out);
 }
@@ -373,8 +385,7 @@ bool imap_p_nstring(struct imap_parser *p, struct str *out)
 
 bool imap_p_list_mailbox(struct imap_parser *p, struct str *out)
 {
-	int c = imap_p_peek(p);
-	if (c == '"' || c == '{' || c == '~')
+	if (at_string(p))
 		return imap_p_string(p, out);
 	return take_while(p, list_char, out, "a mailbox pattern");
 }
@@ -576,8 +587,7 @@ bool imap_p_datetime(struct imap_parser *p, int64_t *t, int *tz)
 
 bool imap_p_message_literal(struct imap_parser *p, const struct imap_literal **out)
 {
-	int c = imap_p_peek(p);
-	if (c != '{' && c != '~')
+	if (imap_p_peek(p) != '{' && !at_literal8(p))
 		return imap_p_fail(p, "expected the message as a literal");
 	return parse_literal(p, true, out);
 }

@@ -247,9 +247,10 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 		}
 		return k->op == IMAP_SK_FLAG ? set : !set;
 	}
-	case IMAP_SK_NEW:
-	case IMAP_SK_RECENT: return false; /* tern has no \Recent (RFC 9051 removed it) */
-	case IMAP_SK_OLD: return true;
+	/* RFC 3501 6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT. */
+	case IMAP_SK_NEW: return imap_sess_is_recent(s, m->uid) && !(m->flags & STORE_FLAG_SEEN);
+	case IMAP_SK_RECENT: return imap_sess_is_recent(s, m->uid);
+	case IMAP_SK_OLD: return !imap_sess_is_recent(s, m->uid);
 	case IMAP_SK_BEFORE: return day_of(m->received, m->received_tz) < k->day;
 	case IMAP_SK_ON: return day_of(m->received, m->received_tz) == k->day;
 	case IMAP_SK_SINCE: return day_of(m->received, m->received_tz) >= k->day;
@@ -277,17 +278,18 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 	return false;
 }
 
-/* Evaluates the program for the known messages; matches (UIDs, ascending) into *out. */
+/* Evaluates the program for the known messages; matches (UIDs, ascending) into *out and
+ * their MODSEQs into *modseqs. */
 static bool run(struct imap_session *s, const struct imap_search_key *root, uint32_t **out,
-		size_t *nout, uint64_t *maxmodseq)
+		uint64_t **modseqs, size_t *nout)
 {
 	struct imap_view *v = &s->sel.view;
 	size_t known = v->nreported;
 	struct search_need need = {0};
 	need_of(root, &need);
 	*out = arena_array(&s->ar, known ? known : 1, sizeof **out);
+	*modseqs = arena_array(&s->ar, known ? known : 1, sizeof **modseqs);
 	*nout = 0;
-	*maxmodseq = 0;
 	struct store_uid_range *r = arena_array(&s->ar, IMAP_FETCH_BATCH, sizeof *r);
 	for (size_t done = 0; done < known;) {
 		size_t k = known - done > IMAP_FETCH_BATCH ? IMAP_FETCH_BATCH : known - done;
@@ -316,9 +318,8 @@ static bool run(struct imap_session *s, const struct imap_search_key *root, uint
 			imap_fetch_msg_done(&sm.fm);
 			arena_rewind(&s->ar, per);
 			if (hit) {
+				(*modseqs)[*nout] = ms[j].modseq;
 				(*out)[(*nout)++] = ms[j].uid;
-				if (ms[j].modseq > *maxmodseq)
-					*maxmodseq = ms[j].modseq;
 			}
 		}
 		arena_rewind(&s->ar, mk);
@@ -349,8 +350,35 @@ static void save_result(struct imap_session *s, unsigned ret, const uint32_t *ui
 	s->sel.nsaved = n;
 }
 
+static uint64_t max_modseq(const uint64_t *modseqs, size_t n)
+{
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (modseqs[i] > max)
+			max = modseqs[i];
+	return max;
+}
+
+/*
+ * RFC 4731 3.2: the MODSEQ of an ESEARCH response is that of the message returned by a
+ * single MIN or MAX, the higher of the two for MIN and MAX, else the highest of all
+ * matches.
+ */
+static uint64_t esearch_modseq(unsigned ret, const uint64_t *modseqs, size_t n)
+{
+	if (n == 0 || (ret & (IMAP_SEARCH_RET_ALL | IMAP_SEARCH_RET_COUNT)) ||
+	    !(ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX)))
+		return max_modseq(modseqs, n);
+	uint64_t m = 0;
+	if ((ret & IMAP_SEARCH_RET_MIN) && modseqs[0] > m)
+		m = modseqs[0];
+	if ((ret & IMAP_SEARCH_RET_MAX) && modseqs[n - 1] > m)
+		m = modseqs[n - 1];
+	return m;
+}
+
 static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nums, size_t n,
-			uint64_t maxmodseq, bool modseq)
+			const uint64_t *modseqs, bool modseq)
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "* ESEARCH (TAG ");
@@ -371,7 +399,7 @@ static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nu
 	if (ret & IMAP_SEARCH_RET_COUNT)
 		buf_printf(&b, " COUNT %zu", n);
 	if (modseq && n)
-		buf_printf(&b, " MODSEQ %llu", (unsigned long long)maxmodseq);
+		buf_printf(&b, " MODSEQ %llu", (unsigned long long)esearch_modseq(ret, modseqs, n));
 	buf_puts(&b, "\r\n");
 	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
@@ -403,9 +431,9 @@ void imap_cmd_search(struct imap_session *s)
 		imap_sess_enable_condstore(s);
 	}
 	uint32_t *uids;
+	uint64_t *modseqs;
 	size_t n;
-	uint64_t maxmodseq;
-	if (!run(s, &a->root, &uids, &n, &maxmodseq))
+	if (!run(s, &a->root, &uids, &modseqs, &n))
 		return;
 	if (a->ret & IMAP_SEARCH_RET_SAVE)
 		save_result(s, a->ret, uids, n);
@@ -420,14 +448,15 @@ void imap_cmd_search(struct imap_session *s)
 		unsigned ret = a->ret & ~IMAP_SEARCH_RET_SAVE;
 		/* RFC 5182 2.1: SAVE alone gives no ESEARCH response. */
 		if (ret || !(a->ret & IMAP_SEARCH_RET_SAVE))
-			put_esearch(s, ret, nums, n, maxmodseq, a->uses_modseq);
+			put_esearch(s, ret, nums, n, modseqs, a->uses_modseq);
 	} else {
 		struct buf b = BUF_INIT;
 		buf_puts(&b, "* SEARCH");
 		for (size_t i = 0; i < n; i++)
 			buf_printf(&b, " %u", nums[i]);
 		if (a->uses_modseq && n)
-			buf_printf(&b, " (MODSEQ %llu)", (unsigned long long)maxmodseq);
+			buf_printf(&b, " (MODSEQ %llu)",
+				   (unsigned long long)max_modseq(modseqs, n));
 		buf_puts(&b, "\r\n");
 		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);

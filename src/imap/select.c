@@ -19,22 +19,6 @@ bool imap_sess_selected_ok(struct imap_session *s)
 	return true;
 }
 
-static void put_flags_lines(struct imap_session *s, const struct store_mailbox *mb, bool readonly)
-{
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "* FLAGS ");
-	imap_put_flags(STORE_FLAGS_ALL, &mb->keywords, &b);
-	/* RFC 9051 7.1: PERMANENTFLAGS; "\*": new keywords can be created; none when read-only. */
-	buf_puts(&b, "\r\n* OK [PERMANENTFLAGS (");
-	if (!readonly) {
-		store_flags_format(STORE_FLAGS_ALL, &mb->keywords, &b);
-		buf_puts(&b, " \\*");
-	}
-	buf_puts(&b, ")] flags permitted\r\n");
-	imap_sess_write(s, b.data, b.len);
-	buf_free(&b);
-}
-
 /* RFC 7162 3.2.5.2: the client's known UIDs from seq-match-data tell how far its view
  * agrees with ours; expunges below that need no VANISHED. */
 static uint32_t agreed_below(struct imap_session *s, const struct imap_select_args *a)
@@ -102,23 +86,15 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 		uint32_t seq = imap_sess_seq(s, f[i].uid);
 		if (!seq)
 			continue;
+		imap_sess_announce_keywords(s, &f[i].keywords);
 		struct buf b = BUF_INIT;
 		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, f[i].uid);
-		imap_put_flags(f[i].flags, &f[i].keywords, &b);
+		imap_put_msg_flags(s, f[i].uid, f[i].flags, &f[i].keywords, &b);
 		buf_printf(&b, " MODSEQ (%llu))\r\n", (unsigned long long)f[i].modseq);
 		imap_sess_write(s, b.data, b.len);
 		buf_free(&b);
 	}
 	return true;
-}
-
-static void copy_keywords(struct imap_selected *sel, const struct store_keywords *kw)
-{
-	arena_init(&sel->kwar, 1024);
-	sel->keywords.n = kw->n;
-	sel->keywords.v = arena_array(&sel->kwar, kw->n ? kw->n : 1, sizeof *kw->v);
-	for (size_t i = 0; i < kw->n; i++)
-		sel->keywords.v[i] = arena_strdup(&sel->kwar, kw->v[i]);
 }
 
 void imap_cmd_select(struct imap_session *s)
@@ -172,7 +148,7 @@ void imap_cmd_select(struct imap_session *s)
 	sel->uidvalidity = mb.uidvalidity;
 	sel->highestmodseq = mb.highestmodseq;
 	sel->base_modseq = mb.highestmodseq;
-	copy_keywords(sel, &mb.keywords);
+	imap_sess_keywords_set(s, &mb.keywords);
 	sel->view.uids = xcalloc(n ? n : 1, sizeof *sel->view.uids);
 	sel->view.cap = n ? n : 1;
 	uint32_t first_unseen = 0;
@@ -186,11 +162,12 @@ void imap_cmd_select(struct imap_session *s)
 	s->state = IMAP_STATE_SELECTED;
 
 	bool rev2 = s->enabled & IMAP_CAP_IMAP4REV2;
-	put_flags_lines(s, &mb, readonly);
+	imap_recent_take(s, sel->view.uids, n);
+	imap_put_flags_lines(s, &sel->keywords, readonly);
 	imap_sess_untagged(s, "%zu EXISTS", n);
 	if (!rev2) {
-		/* RFC 3501 7.3.2, 7.1: RECENT and UNSEEN are IMAP4rev1's; nothing is \Recent. */
-		imap_sess_untagged(s, "0 RECENT");
+		/* RFC 3501 7.3.2, 7.1: RECENT and UNSEEN are IMAP4rev1's. */
+		imap_sess_untagged(s, "%zu RECENT", imap_recent_count(s));
 		if (first_unseen)
 			imap_sess_untagged(s, "OK [UNSEEN %u] first unseen", first_unseen);
 	}

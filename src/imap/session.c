@@ -332,6 +332,7 @@ void imap_sess_unselect(struct imap_session *s)
 	imap_view_free(&s->sel.view);
 	free(s->sel.name);
 	free(s->sel.saved);
+	free(s->sel.recent);
 	arena_free(&s->sel.kwar);
 	memset(&s->sel, 0, sizeof s->sel);
 	s->selected = false;

@@ -116,8 +116,12 @@ struct imap_selected {
 	uint64_t highestmodseq; /* the highest MODSEQ the session has seen for the mailbox */
 	uint64_t
 	    base_modseq; /* HIGHESTMODSEQ when the view was read: older flag changes are in it */
-	struct store_keywords keywords; /* announced in FLAGS; heap copy */
+	struct store_keywords keywords; /* announced in FLAGS (keywords.c), in kwar */
 	struct arena kwar;
+	/* IMAP4rev1 \Recent (recent.c): UIDs recent for this session, ascending. */
+	uint32_t *recent;
+	size_t nrecent;
+	size_t recentcap;
 	/* SEARCH ... RETURN (SAVE) result, RFC 5182; UIDs, valid until SELECT/EXAMINE/CLOSE. */
 	uint32_t *saved;
 	size_t nsaved;
@@ -227,6 +231,30 @@ bool imap_sess_flags_arg(struct imap_session *s, const struct str *flags, size_t
 			 struct store_keywords *kw);
 /* "dd-Mon-yyyy hh:mm:ss +zzzz" */
 void imap_put_datetime(int64_t t, int tz, struct buf *out);
+
+/* ---- keywords.c ---- */
+/* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" for the keywords kw. */
+void imap_put_flags_lines(struct imap_session *s, const struct store_keywords *kw, bool readonly);
+/* Replaces the keywords the client was told of (SELECT). */
+void imap_sess_keywords_set(struct imap_session *s, const struct store_keywords *kw);
+/* Before a FETCH that shows kw: FLAGS and PERMANENTFLAGS when kw has keywords the client was
+ * not told of yet (RFC 3501 7.2.6). */
+void imap_sess_announce_keywords(struct imap_session *s, const struct store_keywords *kw);
+/* A message's flags for FETCH: "(\Seen kw)", with \Recent when it is recent to the session. */
+void imap_put_msg_flags(const struct imap_session *s, uint32_t uid, uint32_t flags,
+			const struct store_keywords *kw, struct buf *out);
+
+/* ---- recent.c ---- */
+/* Whether the session is IMAP4rev1 (IMAP4rev2 not enabled): \Recent and RECENT exist. */
+bool imap_sess_rev1(const struct imap_session *s);
+bool imap_sess_is_recent(const struct imap_session *s, uint32_t uid);
+/* The client learns of these messages (ascending, above all before): claims those nobody
+ * saw yet as this session's recent ones (read-write), or notes them (read-only). */
+void imap_recent_take(struct imap_session *s, const uint32_t *uids, size_t n);
+/* Messages recent to the session (RECENT response); 0 for IMAP4rev2. */
+size_t imap_recent_count(const struct imap_session *s);
+/* An expunged message is no longer counted. */
+void imap_recent_forget(struct imap_session *s, uint32_t uid);
 
 /* ---- reader.c ---- */
 enum imap_read {

@@ -152,6 +152,7 @@ static void expunge_reported(struct imap_session *s, const uint32_t *uids, size_
 		if (!(s->enabled & IMAP_CAP_QRESYNC))
 			imap_sess_printf(s, "* %zu EXPUNGE\r\n", (size_t)i + 1);
 		remove_at(v->uids, &v->n, (size_t)i);
+		imap_recent_forget(s, uids[k]);
 		if ((size_t)i < v->nreported)
 			v->nreported--;
 		ptrdiff_t g = find(v->gone, v->ngone, uids[k]);
@@ -190,7 +191,11 @@ static void report(struct imap_session *s, bool allow_expunge)
 		free(gone);
 	}
 	if (v->n > v->nreported) {
+		imap_recent_take(s, v->uids + v->nreported, v->n - v->nreported);
 		imap_sess_printf(s, "* %zu EXISTS\r\n", v->n);
+		/* RFC 3501 7.3.2: RECENT goes with EXISTS for IMAP4rev1. */
+		if (imap_sess_rev1(s))
+			imap_sess_printf(s, "* %zu RECENT\r\n", imap_recent_count(s));
 		v->nreported = v->n;
 	}
 }
@@ -198,37 +203,13 @@ static void report(struct imap_session *s, bool allow_expunge)
 static void put_flags_fetch(struct imap_session *s, uint32_t seq, uint32_t uid, uint32_t flags,
 			    const struct store_keywords *kw, uint64_t modseq)
 {
+	imap_sess_announce_keywords(s, kw);
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, uid);
-	imap_put_flags(flags, kw, &b);
+	imap_put_msg_flags(s, uid, flags, kw, &b);
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)modseq);
 	buf_puts(&b, ")\r\n");
-	imap_sess_write(s, b.data, b.len);
-	buf_free(&b);
-}
-
-static void keywords_changed(struct imap_session *s, const struct store_keywords *kw)
-{
-	struct imap_selected *sel = &s->sel;
-	bool same = kw->n == sel->keywords.n;
-	for (size_t i = 0; same && i < kw->n; i++)
-		same = strcmp(kw->v[i], sel->keywords.v[i]) == 0;
-	if (same)
-		return;
-	arena_free(&sel->kwar);
-	arena_init(&sel->kwar, 1024);
-	sel->keywords.n = kw->n;
-	sel->keywords.v = arena_array(&sel->kwar, kw->n ? kw->n : 1, sizeof *kw->v);
-	for (size_t i = 0; i < kw->n; i++)
-		sel->keywords.v[i] = arena_strdup(&sel->kwar, kw->v[i]);
-	/* RFC 9051 7.3.5: FLAGS when the set of defined flags changes. */
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "* FLAGS ");
-	imap_put_flags(STORE_FLAGS_ALL, &sel->keywords, &b);
-	buf_puts(&b, "\r\n* OK [PERMANENTFLAGS (");
-	store_flags_format(STORE_FLAGS_ALL, &sel->keywords, &b);
-	buf_puts(&b, " \\*)] flags\r\n");
 	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
 }
@@ -278,7 +259,7 @@ static void resync(struct imap_session *s)
 			put_flags_fetch(s, (uint32_t)i + 1, f[j].uid, f[j].flags, &f[j].keywords,
 					f[j].modseq);
 	}
-	keywords_changed(s, &mb.keywords);
+	imap_sess_announce_keywords(s, &mb.keywords);
 	if (mb.highestmodseq > sel->highestmodseq)
 		sel->highestmodseq = mb.highestmodseq;
 	sel->base_modseq = mb.highestmodseq;
@@ -316,7 +297,7 @@ static void apply(struct imap_session *s, const struct store_change *c)
 						m->modseq);
 		}
 		break;
-	case STORE_CHANGE_MAILBOX_KEYWORDS: keywords_changed(s, &c->keywords); break;
+	case STORE_CHANGE_MAILBOX_KEYWORDS: imap_sess_announce_keywords(s, &c->keywords); break;
 	case STORE_CHANGE_MAILBOX_RENAME:
 		free(sel->name);
 		sel->name = xstrdup(c->name);

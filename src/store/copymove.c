@@ -183,9 +183,6 @@ static bool do_copy(struct store_account *a, void *arg, struct change_list *cl, 
 	struct mbrow src, dst;
 	if (!load_pair(a, op->src_id, op->dst_id, op->ar, &src, &dst, err))
 		return false;
-	if (op->move && src.id == dst.id)
-		return error_set(err, ERR_INVALID,
-				 "cannot move messages to the mailbox they are in");
 	struct store_message *msgs;
 	size_t n;
 	if (!msgrow_list(&a->wdb, src.id, op->uids, 0, 0, op->ar, &msgs, &n, err))

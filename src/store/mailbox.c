@@ -298,6 +298,12 @@ static bool delete_messages(struct store_account *a, int64_t mailbox_id, struct 
 	if (!st)
 		return false;
 	sqlite3_bind_int64(st, 1, mailbox_id);
+	if (!db_step_done(&a->wdb, st, err))
+		return false;
+	st = db_stmt(&a->wdb, "DELETE FROM recent WHERE mailbox_id = ?", err);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, mailbox_id);
 	return db_step_done(&a->wdb, st, err) && acct_add_size(a, -bytes, err);
 }
 

@@ -180,7 +180,8 @@ struct store_copy_result {
 bool store_copy(struct store_account *a, int64_t src_mailbox, const struct store_uid_set *uids,
 		int64_t dst_mailbox, int64_t quota, struct store_subscriber *origin,
 		struct arena *ar, struct store_copy_result *out, struct error *err);
-/* MOVE: the sources are expunged (with history) in the same transaction. */
+/* MOVE: the sources are expunged (with history) in the same transaction. The destination may
+ * be the source mailbox itself: the messages get new UIDs (RFC 6851 3.3). */
 bool store_move(struct store_account *a, int64_t src_mailbox, const struct store_uid_set *uids,
 		int64_t dst_mailbox, struct store_subscriber *origin, struct arena *ar,
 		struct store_copy_result *out, struct error *err);

@@ -17,6 +17,7 @@
  *   messages       one row per message in a mailbox (copies share a file)
  *   expunged       (mailbox, uid, modseq) of expunged messages, for VANISHED
  *   subscriptions  subscribed names
+ *   recent         per mailbox, the first UID no IMAP4rev1 session claimed as \Recent
  *   credentials    the auth code's opaque blob
  * Indexes serve the hot paths: (mailbox, uid) for FETCH and UID ranges,
  * (mailbox, modseq) for CONDSTORE, file_id for shared files, message-id and
@@ -85,6 +86,9 @@ static const char schema_sql[] =
     " PRIMARY KEY (mailbox_id, uid)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged (mailbox_id, modseq);"
     "CREATE TABLE IF NOT EXISTS subscriptions (name TEXT PRIMARY KEY) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS recent ("
+    " mailbox_id INTEGER PRIMARY KEY,"
+    " first_uid INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS credentials ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " data BLOB NOT NULL,"

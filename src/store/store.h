@@ -18,6 +18,7 @@
  *   deliver.h  durable delivery (SMTP) and APPEND, with group commit
  *   message.h  fetch, search, STORE, COPY, MOVE, EXPUNGE, VANISHED
  *   changes.h  change notifications through an eventfd per subscriber
+ *   recent.h   IMAP4rev1's \Recent mark per mailbox
  *   verify.h   checking a whole data directory (tern verifydata)
  *
  * Threads: every function is thread-safe on a shared account handle. Writes
@@ -39,6 +40,7 @@
 #include "store/flags.h"
 #include "store/mailbox.h"
 #include "store/message.h"
+#include "store/recent.h"
 #include "store/verify.h"
 
 #endif

@@ -37,7 +37,9 @@ def test_fetch_items(imapd):
     typ, data = m.fetch("1", "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)")
     assert typ == "OK"
     line = data[0]
-    assert b"UID 1" in line and b"FLAGS ()" in line and b"RFC822.SIZE %d" % len(PLAIN) in line
+    # IMAP4rev1 (imaplib): the SELECT claimed the three new messages as \Recent (RFC 3501 2.3.2).
+    assert b"UID 1" in line and b"FLAGS (\\Recent)" in line, line
+    assert b"RFC822.SIZE %d" % len(PLAIN) in line
     assert b'ENVELOPE ("Mon, 2 Jan 2023 10:00:00 +0100" "first message" (("Alice" NIL "alice" "peer.example"))' in line, line
     typ, data = m.fetch("2", "(BODYSTRUCTURE)")
     assert b'("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "QUOTED-PRINTABLE"' in data[0], data
@@ -69,7 +71,7 @@ def test_fetch_items(imapd):
     assert b"BINARY.SIZE[2] 13" in data[2], data
     # Non-peek BODY[] sets \Seen and reports it.
     typ, data = m.fetch("1", "(BODY[TEXT])")
-    assert b"FLAGS (\\Seen)" in data[0][0] or b"FLAGS (\\Seen)" in data[1], data
+    assert b"FLAGS (\\Seen \\Recent)" in data[0][0] or b"FLAGS (\\Seen \\Recent)" in data[1], data
     # RFC822 items for rev1 clients.
     typ, data = m.fetch("3", "(RFC822.HEADER RFC822.TEXT)")
     assert data[0][0].endswith(b"RFC822.HEADER {%d}" % (PLAIN.index(b"\r\n\r\n") + 4)), data
@@ -106,7 +108,7 @@ def test_store_copy_move_expunge(imapd):
     typ, data = m.store("2", "-FLAGS.SILENT", r"(\Deleted)")
     assert typ == "OK" and data == [None], data
     typ, data = m.store("3", "FLAGS", r"(\Answered)")
-    assert b"FLAGS (\\Answered)" in data[0], data
+    assert b"FLAGS (\\Answered \\Recent)" in data[0], data
     assert m.create("Other")[0] == "OK"
     typ, data = m.copy("2:3", "Other")
     assert typ == "OK"
@@ -242,7 +244,8 @@ def test_search_keys_and_esearch(imapd):
     assert s("2:*") == b"2 3"
     assert s("UID", "1,3") == b"1 3"
     assert s("(OR UID 1 UID 2)", "UNFLAGGED") == b"1"
-    assert s("NEW") == b"" and s("OLD") == b"1 2 3" and s("RECENT") == b""
+    # This session's SELECT claimed all three (RFC 3501 2.3.2); NEW is RECENT UNSEEN.
+    assert s("NEW") == b"1 2" and s("OLD") == b"" and s("RECENT") == b"1 2 3"
     assert s("KEYWORD", "nope") == b"" and s("UNKEYWORD", "nope") == b"1 2 3"
     typ, data = m.search("UTF-8", "ALL")
     assert typ == "OK"

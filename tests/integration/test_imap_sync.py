@@ -43,7 +43,9 @@ def test_noop_reports_changes_of_other_session(imapd):
     m.store("2", "+FLAGS", r"(\Flagged)")
     lines, tg = a.cmd(b"n1", b"NOOP")
     assert b"* 4 EXISTS" in lines, lines
-    assert any(re.match(rb"\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\)\)", ln) for ln in lines), lines
+    # a (IMAP4rev1) selected first: the messages are \Recent to it (RFC 3501 2.3.2).
+    assert any(re.match(rb"\* 2 FETCH \(UID 2 FLAGS \(\\Flagged \\Recent\)\)", ln)
+               for ln in lines), lines
     m.store("1", "+FLAGS", r"(\Deleted)")
     m.expunge()
     # FETCH by sequence number: no EXPUNGE now; the expunged message is skipped.
@@ -73,11 +75,13 @@ def test_idle_woken_by_smtp_delivery_and_expunge(imapd):
     with smtplib.SMTP("127.0.0.1", imapd.imap_ports["smtp"], timeout=20) as s:
         s.sendmail("sender@peer.example", ["mjl@test.example"], MSG)
     assert a.line() == b"* 2 EXISTS"
+    assert a.line() == b"* 2 RECENT"  # IMAP4rev1: RECENT goes with EXISTS (RFC 3501 7.3.2)
     m = login(imapd)
     m.select("INBOX")
     m.store("1", "+FLAGS", r"(\Deleted)")
     line = a.line()
-    assert re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)", line), line
+    assert re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(\\Deleted \\Recent\) MODSEQ \(\d+\)\)",
+                    line), line
     m.expunge()
     assert a.line() == b"* VANISHED 1"
     a.send(b"DONE\r\n")
@@ -98,7 +102,7 @@ def test_condstore(imapd):
     m2 = int(re.search(rb"MODSEQ \((\d+)\)", lines[0]).group(1))
     assert m2 > high, lines
     lines, tg = a.cmd(b"f", b"FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % high)
-    assert lines == [b"* 2 FETCH (FLAGS (\\Flagged) MODSEQ (%d))" % m2], lines
+    assert lines == [b"* 2 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (%d))" % m2], lines
     lines, tg = a.cmd(b"u", b"STORE 1:3 (UNCHANGEDSINCE %d) +FLAGS (\\Seen)" % high)
     assert tg.startswith(b"u OK [MODIFIED 2]"), (lines, tg)
     lines, tg = a.cmd(b"se", b"SEARCH MODSEQ %d" % (m2 + 1))

@@ -348,3 +348,23 @@ Test(imap_parse, id_enable_authenticate)
 	c = ok("a AUTHENTICATE SCRAM-SHA-256\r\n");
 	cr_assert(!c.u.authenticate.has_initial);
 }
+
+/* RFC 9051 9: "~" is an ATOM-CHAR; only "~{" starts a literal8 (RFC 3516 4.3), and literal8
+ * is only allowed for message data. */
+Test(imap_parse, tilde_atoms)
+{
+	struct imap_command c = ok("a SELECT ~foo\r\n");
+	cr_assert(str_eq_cstr(c.u.select.mailbox, "~foo"));
+	c = ok("a LIST \"\" ~foo/*\r\n");
+	cr_assert(str_eq_cstr(c.u.list.patterns[0], "~foo/*"));
+	c = ok("a LIST ~ %\r\n");
+	cr_assert(str_eq_cstr(c.u.list.reference, "~"));
+	c = ok("a LOGIN ~user ~pass\r\n");
+	cr_assert(str_eq_cstr(c.u.login.user, "~user"));
+	cr_assert(str_eq_cstr(c.u.login.password, "~pass"));
+	bad("a SELECT ~{3}\r\nfoo\r\n");
+	static const char wire[] = "a APPEND x ~{3}\r\nf\0o\r\n";
+	struct imap_parser p;
+	cr_assert(parsen(wire, sizeof wire - 1, &c, &p), "%s", p.err.msg);
+	cr_assert(c.u.append.msgs[0].data->binary);
+}

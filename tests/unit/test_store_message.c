@@ -328,13 +328,28 @@ Test(store_message, copy_and_move_with_uid_map)
 	struct store_message *moved = fetch_all(&t, tr, &n);
 	cr_assert_eq(n, 2);
 	cr_assert_eq(moved[0].id, src[1].id); /* row id kept */
-	/* move to the same mailbox is refused; copy to it works */
-	cr_assert(!store_move(t.a, in, NULL, in, NULL, &t.ar, &res, &err));
-	cr_assert_eq(err.kind, ERR_INVALID);
+	/* copy to the same mailbox */
 	cr_assert(store_copy(t.a, in, NULL, in, 0, NULL, &t.ar, &res, &err), "%s", err.msg);
 	tcheck(t.a);
 	cr_assert_eq(res.n, 3);
 	cr_assert_eq(res.map[0].dst, 6);
+	/* move to the same mailbox (RFC 6851 3.3): new UIDs, the old ones vanish */
+	struct store_mailbox selfbefore = tmailbox(&t, "Inbox");
+	set = tuids(&r, 6, 8);
+	cr_assert(store_move(t.a, in, &set, in, NULL, &t.ar, &res, &err), "%s", err.msg);
+	tcheck(t.a);
+	cr_assert_eq(res.n, 3);
+	cr_assert_eq(res.map[0].src, 6);
+	cr_assert_eq(res.map[0].dst, 9);
+	cr_assert_eq(res.map[2].dst, 11);
+	struct store_mailbox selfafter = tmailbox(&t, "Inbox");
+	cr_assert_eq(selfafter.counts.total, selfbefore.counts.total);
+	cr_assert_eq(selfafter.counts.size, selfbefore.counts.size);
+	cr_assert_eq(selfafter.uidnext, 12);
+	cr_assert(store_vanished(t.a, in, selfbefore.highestmodseq, NULL, &t.ar, &gone, &n, &err));
+	cr_assert_eq(n, 3);
+	cr_assert_eq(gone[0], 6);
+	cr_assert_eq(gone[2], 8);
 	/* nothing matched: no change */
 	set = tuids(&r, 100, 200);
 	cr_assert(store_copy(t.a, in, &set, ar, 0, NULL, &t.ar, &res, &err));
