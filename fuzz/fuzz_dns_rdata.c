@@ -2,7 +2,8 @@
  * Fuzzes dns_rdata_parse, which turns record data from DNS answers into typed
  * records. The first byte picks the record type; the rest is the record data.
  * Beyond "no crash": names come out in the text form dns.h promises (lower
- * case letters, digits, '-', '_', '.', \DDD escapes; "." alone for the root),
+ * case letters, digits, '-', '_', '.', \DDD escapes; "." alone for the root)
+ * which dns_name_normalize maps to itself,
  * TXT data is never longer than its input, and TLSA data is exact. With the
  * first byte's top bit set, the rest is a mock record line instead
  * (dns_mock_add), whose lookups must answer. A violation aborts.
@@ -49,6 +50,11 @@ static void check_name(const char *name)
 			"plain name character");
 		require(c != '.' || name[i + 1] != '.', "no empty label");
 	}
+	/* dns.h: every name from a result can be looked up again as it is. */
+	char again[DNS_TEXT_NAME_MAX];
+	struct error err;
+	require(dns_name_normalize(name, again, &err), "result name normalizes");
+	require(strcmp(again, name) == 0, "result name normalizes to itself");
 }
 
 static void fuzz_rdata(enum dns_type type, const uint8_t *p, size_t len)

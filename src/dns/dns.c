@@ -36,38 +36,62 @@ static bool put_label_text(const unsigned char *p, size_t len, char *out, size_t
 	return true;
 }
 
-/* Names that are legal in DNS but no host names ("a+b.example" from an SPF
- * macro): printable ASCII without spaces, labels of 1..63 octets, at most 255
- * octets on the wire. */
-static bool normalize_raw(const char *name, size_t len, char *out, struct error *err)
+/* Decodes one label of a raw name at *p (up to end) into label: printable
+ * ASCII as is, "\DDD" as the byte it stands for (so names from results, which
+ * use that escape, can be looked up again). Stops at '.' or end. */
+static bool raw_label(const char **p, const char *end, uint8_t label[DNS_LABEL_MAX], size_t *len,
+		      struct error *err)
 {
-	size_t n = 0, wire = 1, start = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && name[i] != '.') {
-			unsigned char c = (unsigned char)name[i];
-			if (c < 0x21 || c > 0x7e)
-				return error_set(err, ERR_INVALID,
-						 "name has a byte that is not printable ASCII");
-			continue;
+	const char *s = *p;
+	size_t n = 0;
+	while (s < end && *s != '.') {
+		unsigned c = (unsigned char)*s++;
+		if (c == '\\' && end - s >= 3 && ascii_isdigit(s[0]) && ascii_isdigit(s[1]) &&
+		    ascii_isdigit(s[2])) {
+			c = (unsigned)((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
+			if (c > 255)
+				return error_set(err, ERR_INVALID, "bad \\DDD escape in name");
+			s += 3;
+		} else if (c < 0x21 || c > 0x7e) {
+			return error_set(err, ERR_INVALID,
+					 "name has a byte that is not printable ASCII");
 		}
-		size_t llen = i - start;
-		if (llen == 0)
-			return error_set(err, ERR_INVALID, "empty label in name");
-		if (llen > DNS_LABEL_MAX)
+		if (n == DNS_LABEL_MAX)
 			return error_set(err, ERR_LIMIT, "label longer than %d octets",
 					 DNS_LABEL_MAX);
+		label[n++] = (uint8_t)c;
+	}
+	*p = s;
+	*len = n;
+	return true;
+}
+
+/* Names that are legal in DNS but no host names ("a+b.example" from an SPF
+ * macro): printable ASCII without spaces (and \DDD escapes), labels of 1..63
+ * octets, at most 255 octets on the wire. */
+static bool normalize_raw(const char *name, size_t len, char *out, struct error *err)
+{
+	const char *p = name, *end = name + len;
+	size_t n = 0, wire = 1;
+	for (;;) {
+		uint8_t label[DNS_LABEL_MAX];
+		size_t llen = 0;
+		if (!raw_label(&p, end, label, &llen, err))
+			return false;
+		if (llen == 0)
+			return error_set(err, ERR_INVALID, "empty label in name");
 		wire += llen + 1;
 		if (wire > WIRE_NAME_MAX)
 			return error_set(err, ERR_LIMIT, "name longer than %d octets",
 					 WIRE_NAME_MAX);
 		if (n > 0)
 			out[n++] = '.';
-		if (!put_label_text((const unsigned char *)name + start, llen, out,
-				    DNS_TEXT_NAME_MAX, &n))
+		if (!put_label_text(label, llen, out, DNS_TEXT_NAME_MAX, &n))
 			return error_set(err, ERR_LIMIT, "name too long");
-		start = i + 1;
+		if (p == end)
+			return true;
+		p++; /* the dot */
 	}
-	return true;
 }
 
 bool dns_name_normalize(const char *name, char out[DNS_TEXT_NAME_MAX], struct error *err)
@@ -98,7 +122,8 @@ bool dns_name_normalize(const char *name, char out[DNS_TEXT_NAME_MAX], struct er
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)name[i] >= 0x80) {
 			dns_domain_parse(str_make(name, len), DNS_LOOKUP_NAME, &d, &idnerr);
-			*err = idnerr;
+			if (err)
+				*err = idnerr;
 			return false;
 		}
 	if (err)

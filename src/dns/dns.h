@@ -34,7 +34,9 @@
  * spaces and within DNS's lengths; anything else is DNS_BADNAME. "." is the
  * root. Names in results (canonical names, MX/PTR/NS/CNAME/SRV targets) are
  * ASCII, lower-case, without the trailing dot, "." for the root (a null MX,
- * RFC 7505), with bytes outside letters, digits, '-' and '_' written as \DDD.
+ * RFC 7505), with bytes outside letters, digits, '-' and '_' written as \DDD;
+ * lookups read \DDD the same way, so every name from a result can be looked
+ * up again as it is.
  *
  * Results. Everything a result points to (records, names, TXT data) is
  * allocated from the arena the caller passes, so it lives until the caller

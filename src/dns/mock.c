@@ -480,10 +480,7 @@ bool dns_mock_add_zone(struct dns_mock *m, const char *text, struct error *err)
 	struct str rest = str_from(text), line;
 	int lineno = 0;
 	while (rest.len > 0) {
-		if (!str_cut(rest, '\n', &line, &rest)) {
-			line = rest;
-			rest = STR_NULL;
-		}
+		str_cut(rest, '\n', &line, &rest); /* the last line may lack its newline */
 		lineno++;
 		line = str_trim(line);
 		if (line.len > 0 && line.p[line.len - 1] == '\r')

@@ -63,6 +63,66 @@ bool dns_wire_name_text(const uint8_t *p, size_t len, size_t *off, char *out, st
 	return true;
 }
 
+/* The next label of a presentation name at *in into label; advances past its dot. */
+static bool presentation_label(const char **in, uint8_t *label, size_t *len, struct error *err)
+{
+	const char *p = *in;
+	size_t n = 0;
+	while (*p && *p != '.') {
+		unsigned c = (unsigned char)*p++;
+		if (c == '\\') {
+			if (ascii_isdigit(p[0]) && ascii_isdigit(p[1]) && ascii_isdigit(p[2])) {
+				c = (unsigned)((p[0] - '0') * 100 + (p[1] - '0') * 10 +
+					       (p[2] - '0'));
+				p += 3;
+				if (c > 255)
+					return error_set(err, ERR_INVALID,
+							 "bad \\DDD escape in name");
+			} else if (*p) {
+				c = (unsigned char)*p++;
+			} else {
+				return error_set(err, ERR_INVALID, "name ends in a backslash");
+			}
+		}
+		if (n == DNS_LABEL_MAX)
+			return error_set(err, ERR_INVALID, "label longer than %d octets",
+					 DNS_LABEL_MAX);
+		label[n++] = (uint8_t)c;
+	}
+	if (*p == '.')
+		p++;
+	*in = p;
+	*len = n;
+	return true;
+}
+
+bool dns_presentation_name_text(const char *in, char *out, struct error *err)
+{
+	/* Build the wire form, then write it as dns_wire_name_text does. */
+	uint8_t wire[WIRE_NAME_MAX + DNS_LABEL_MAX + 2];
+	size_t n = 0;
+	out[0] = '\0';
+	if (strcmp(in, ".") == 0)
+		in++;
+	while (*in) {
+		uint8_t label[DNS_LABEL_MAX];
+		size_t len = 0;
+		if (!presentation_label(&in, label, &len, err))
+			return false;
+		if (len == 0)
+			return error_set(err, ERR_INVALID, "empty label in name");
+		if (n + 1 + len + 1 > WIRE_NAME_MAX)
+			return error_set(err, ERR_INVALID, "name longer than %d octets",
+					 WIRE_NAME_MAX);
+		wire[n++] = (uint8_t)len;
+		memcpy(wire + n, label, len);
+		n += len;
+	}
+	wire[n++] = 0;
+	size_t off = 0;
+	return dns_wire_name_text(wire, n, &off, out, err);
+}
+
 static bool parse_name_rdata(const uint8_t *p, size_t len, size_t *off, struct arena *a,
 			     const char **out, struct error *err)
 {

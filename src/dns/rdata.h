@@ -36,4 +36,11 @@ bool dns_rdata_parse(enum dns_type type, const uint8_t *p, size_t len, uint32_t 
  */
 bool dns_wire_name_text(const uint8_t *p, size_t len, size_t *off, char *out, struct error *err);
 
+/*
+ * Turns a name in zone-file presentation form (RFC 1035 5.1: "\." and "\DDD"
+ * escapes, optional trailing dot), as libunbound writes canonical names, into
+ * the text form of dns.h "Names" in out (DNS_TEXT_NAME_MAX bytes).
+ */
+bool dns_presentation_name_text(const char *in, char *out, struct error *err);
+
 #endif

@@ -53,6 +53,10 @@ Test(dns_name, normalize)
 	cr_assert_str_eq(norm("A+b.example"), "a\\043b.example");
 	cr_assert_str_eq(norm("-x-.example"), "-x-.example");
 	cr_assert_str_eq(norm("1.2.3.4"), "1.2.3.4");
+	/* Names from results (\DDD escapes) look up as themselves. */
+	cr_assert_str_eq(norm("a\\046b\\032c.example"), "a\\046b\\032c.example");
+	cr_assert_str_eq(norm("a\\b.example"), "a\\092b.example");
+	cr_assert_null(norm("a\\999.example"));
 	cr_assert_null(norm(""));
 	cr_assert_null(norm("a..example"));
 	cr_assert_null(norm("a b.example"));
@@ -232,6 +236,12 @@ Test(dns_mock, bad_lines)
 		cr_assert(!dns_mock_add(mock, bad[i], &err), "accepted: %s", bad[i]);
 	cr_assert(!dns_mock_add_zone(mock, "# comment\nok.example A 1.2.3.4\nbad A x\n", &err));
 	cr_assert(strstr(err.msg, "line 3"), "%s", err.msg);
+	/* The last line counts without its newline too. */
+	cr_assert(!dns_mock_add_zone(mock, "ok.example A 1.2.3.4\nbad A x", &err));
+	cr_assert(strstr(err.msg, "line 2"), "%s", err.msg);
+	cr_assert(dns_mock_add_zone(mock, "last.example A 1.2.3.4", &err));
+	struct dns_result r;
+	cr_assert_eq(dns_lookup(res, "last.example", DNS_TYPE_A, &arena, &r), DNS_OK);
 }
 
 Test(dns_mock, idna_names)
