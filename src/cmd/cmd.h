@@ -70,6 +70,8 @@ extern const struct command cmd_config_alias[];
 extern const size_t cmd_config_alias_count;
 extern const struct command cmd_message[];
 extern const size_t cmd_message_count;
+extern const struct command cmd_dns[];
+extern const size_t cmd_dns_count;
 extern const struct command cmd_smtp[];
 extern const size_t cmd_smtp_count;
 extern const struct command cmd_store_admin[];

@@ -8,7 +8,7 @@
 
 const struct command_group *cmd_groups(size_t *ngroups)
 {
-	static struct command_group groups[14];
+	static struct command_group groups[15];
 	groups[0] = (struct command_group){cmd_serve, cmd_serve_count};
 	groups[1] = (struct command_group){cmd_auth, cmd_auth_count};
 	groups[2] = (struct command_group){cmd_config, cmd_config_count};
@@ -22,7 +22,8 @@ const struct command_group *cmd_groups(size_t *ngroups)
 	groups[10] = (struct command_group){cmd_export, cmd_export_count};
 	groups[11] = (struct command_group){cmd_backup, cmd_backup_count};
 	groups[12] = (struct command_group){cmd_smtp, cmd_smtp_count};
-	groups[13] = (struct command_group){cmd_core, cmd_core_count};
+	groups[13] = (struct command_group){cmd_dns, cmd_dns_count};
+	groups[14] = (struct command_group){cmd_core, cmd_core_count};
 	*ngroups = ARRAY_LEN(groups);
 	return groups;
 }
@@ -67,7 +68,6 @@ static const struct planned_command planned[] = {
     {"dane dial", "DANE"},
     {"dane dialmx", "DANE"},
     {"dane makerecord", "DANE"},
-    {"dns lookup", "DNS"},
     {"dkim gened25519", "DKIM"},
     {"dkim genrsa", "DKIM"},
     {"dkim lookup", "DKIM"},
@@ -78,8 +78,6 @@ static const struct planned_command planned[] = {
     {"dmarc parsereportmsg", "DMARC"},
     {"dmarc verify", "DMARC"},
     {"dmarc checkreportaddrs", "DMARC"},
-    {"dnsbl check", "DNSBL"},
-    {"dnsbl checkhealth", "DNSBL"},
     {"mtasts lookup", "MTA-STS"},
     {"rdap domainage", "RDAP"},
     {"retrain", "junk filtering"},
