@@ -4,7 +4,8 @@
 #   make localserve installs missing packages, builds, runs ./tern localserve
 #   make fuzz       builds the libFuzzer targets (clang) into build/fuzz/
 #   make lint       static analysis (cppcheck)
-#   make bench      builds and runs the benchmarks (not part of check); bench-store: bench/store
+#   make bench      builds and runs the benchmarks (not part of check); bench-store: bench/store,
+#                   bench-dns: bench/dns (the resolver, against NSD in a private namespace)
 #   make fmt        formats the sources with clang-format
 # Variables: CC (gcc or clang), K=expr (pytest -k filter), F=glob (unit test filter).
 
@@ -43,7 +44,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=build/asan/%.o)
 TOOLS := $(TOOL_SRCS:tests/tools/%.c=build/asan/tools/%)
 FUZZERS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-build check-unit check-integration deps localserve fuzz lint fmt clean bench bench-store
+.PHONY: all check check-build check-unit check-integration deps localserve fuzz lint fmt clean bench bench-store bench-dns
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tools, fuzzers) so rebuilds stay incremental.
 .SECONDARY:
@@ -145,7 +146,17 @@ build/fuzz/%: build/fuzz/fuzz/%.o build/fuzz/libtern.a
 STORE_BENCH_SRCS := $(wildcard bench/store/*.c)
 STORE_BENCHES := $(STORE_BENCH_SRCS:bench/store/%.c=build/release/bench/store/%)
 
-bench: bench-store
+DNS_BENCH := build/release/bench/dns/dnsbench
+
+bench: bench-store bench-dns
+
+bench-dns: $(DNS_BENCH)
+	$(PYTHON) bench/dns/run.py
+
+$(DNS_BENCH): bench/dns/dnsbench.c build/release/libtern.a
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	$(Q)$(CC) $(RELEASE_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 bench-store: $(STORE_BENCHES)
 	@for b in $(STORE_BENCHES); do echo "== $$b"; $$b $(BENCH_ARGS) || exit 1; done

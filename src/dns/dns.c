@@ -142,6 +142,38 @@ void dns_result_fail(struct dns_result *out, enum dns_status status, const char 
 	out->why = arena_strdup(a, why ? why : "");
 }
 
+void dns_record_copy(struct dns_record *dst, const struct dns_record *src, struct arena *a)
+{
+	*dst = *src;
+	switch (src->type) {
+	case DNS_TYPE_CNAME:
+	case DNS_TYPE_PTR:
+	case DNS_TYPE_NS: dst->name = arena_strdup(a, src->name); break;
+	case DNS_TYPE_MX: dst->mx.host = arena_strdup(a, src->mx.host); break;
+	case DNS_TYPE_SRV: dst->srv.target = arena_strdup(a, src->srv.target); break;
+	case DNS_TYPE_TXT: dst->txt.data = arena_memdup0(a, src->txt.data, src->txt.len); break;
+	case DNS_TYPE_TLSA:
+		dst->tlsa.data = (const uint8_t *)arena_memdup0(a, src->tlsa.data, src->tlsa.len);
+		break;
+	default: break;
+	}
+}
+
+void dns_result_copy(struct dns_result *dst, const struct dns_result *src, struct arena *a)
+{
+	*dst = *src;
+	dst->name = arena_strdup(a, src->name);
+	dst->canonical =
+	    strcmp(src->canonical, src->name) == 0 ? dst->name : arena_strdup(a, src->canonical);
+	dst->why = arena_strdup(a, src->why);
+	dst->records = NULL;
+	if (src->count == 0)
+		return;
+	dst->records = arena_array(a, src->count, sizeof *dst->records);
+	for (size_t i = 0; i < src->count; i++)
+		dns_record_copy(&dst->records[i], &src->records[i], a);
+}
+
 static int64_t deadline_for(const struct dns_resolver *r, int64_t deadline_ms)
 {
 	if (deadline_ms > 0)

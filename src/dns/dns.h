@@ -251,6 +251,10 @@ const char *dns_type_name(enum dns_type t);
 /* Parses a type name, any case ("mx", "TLSA"); false when unknown. */
 bool dns_type_parse(const char *s, enum dns_type *out);
 
+/* Deep copies into a: for results kept beyond the arena they were made in. */
+void dns_result_copy(struct dns_result *dst, const struct dns_result *src, struct arena *a);
+void dns_record_copy(struct dns_record *dst, const struct dns_record *src, struct arena *a);
+
 /* Fills out as a failure (count 0, not authenticated) with why copied into a.
  * For resolvers and wrappers. */
 void dns_result_fail(struct dns_result *out, enum dns_status status, const char *name,

@@ -86,24 +86,6 @@ static const struct mock_rr *find_rr(const struct dns_mock *m, const char *name,
 	return NULL;
 }
 
-/* Copies rec's data into a, so results outlive changes to the mock. */
-static void copy_record(struct dns_record *dst, const struct dns_record *src, struct arena *a)
-{
-	*dst = *src;
-	switch (src->type) {
-	case DNS_TYPE_CNAME:
-	case DNS_TYPE_PTR:
-	case DNS_TYPE_NS: dst->name = arena_strdup(a, src->name); break;
-	case DNS_TYPE_MX: dst->mx.host = arena_strdup(a, src->mx.host); break;
-	case DNS_TYPE_SRV: dst->srv.target = arena_strdup(a, src->srv.target); break;
-	case DNS_TYPE_TXT: dst->txt.data = arena_memdup0(a, src->txt.data, src->txt.len); break;
-	case DNS_TYPE_TLSA:
-		dst->tlsa.data = (const uint8_t *)arena_memdup0(a, src->tlsa.data, src->tlsa.len);
-		break;
-	default: break;
-	}
-}
-
 static size_t collect(const struct dns_mock *m, const char *name, enum dns_type type,
 		      struct arena *a, struct dns_result *out)
 {
@@ -121,7 +103,7 @@ static size_t collect(const struct dns_mock *m, const char *name, enum dns_type 
 	size_t k = 0;
 	for (size_t i = 0; i < m->nrr && k < n; i++)
 		if (m->rrs[i].rec.type == type && strcmp(m->rrs[i].name, name) == 0) {
-			copy_record(&out->records[k], &m->rrs[i].rec, a);
+			dns_record_copy(&out->records[k], &m->rrs[i].rec, a);
 			if (out->records[k].ttl < out->ttl)
 				out->ttl = out->records[k].ttl;
 			k++;
@@ -246,7 +228,7 @@ bool dns_mock_add_record(struct dns_mock *m, const char *name, const struct dns_
 	GROW(m->rrs, m->nrr, m->caprr);
 	struct mock_rr *rr = &m->rrs[m->nrr++];
 	rr->name = arena_strdup(&m->arena, norm);
-	copy_record(&rr->rec, rec, &m->arena);
+	dns_record_copy(&rr->rec, rec, &m->arena);
 	pthread_rwlock_unlock(&m->lock);
 	return true;
 }

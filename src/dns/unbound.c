@@ -4,6 +4,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "base/timeutil.h"
+#include "dns/cache.h"
 #include "dns/rdata.h"
 
 #include <errno.h>
@@ -386,5 +387,7 @@ struct dns_resolver *dns_unbound_new(const struct dns_unbound_opts *opts, struct
 		free(u);
 		return NULL;
 	}
-	return &u->base;
+	if (opts && opts->no_result_cache)
+		return &u->base;
+	return dns_cache_new(&u->base, opts ? opts->cache_bytes : 0);
 }

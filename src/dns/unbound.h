@@ -20,7 +20,10 @@
  * dispatcher thread that wakes the waiting caller, who turns the answer into a
  * dns_result in its own thread. A caller waits at most until its deadline; then
  * its outstanding queries are cancelled and answer DNS_TEMPFAIL. Cache hits
- * never touch the network, so they cost a pipe round trip between threads.
+ * never touch the network, but still cost a round trip between threads (about
+ * 90-180 us), so the resolver returned is wrapped in a result cache
+ * (dns/cache.h) unless opts say otherwise: repeated lookups are then answered
+ * in tern's own thread.
  *
  * Files are read when the resolver is made: resolv.conf (its nameserver lines)
  * and the trust anchor; an unreadable file is an error then, not at the first
@@ -32,6 +35,8 @@
 #include "base/error.h"
 #include "dns/dns.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Debian's dns-root-data: the root zone's key-signing keys. */
@@ -43,6 +48,8 @@ struct dns_unbound_opts {
 	const char *resolv_conf;  /* NULL: /etc/resolv.conf */
 	const char *trust_anchor; /* NULL: $TERN_DNS_TRUST_ANCHOR, else DNS_ROOT_ANCHOR_FILE */
 	int64_t timeout_ms;       /* per lookup call; 0: DNS_TIMEOUT_DEFAULT_MS */
+	size_t cache_bytes;       /* result cache size; 0: DNS_CACHE_DEFAULT_BYTES */
+	bool no_result_cache;     /* only libunbound's own cache (benchmarks, tests) */
 };
 
 /* Makes the resolver; opts may be NULL for the defaults. */
