@@ -39,8 +39,20 @@ the zone ("@" for the apex) or absolute with a trailing dot (indentation is
 ignored); SOA and NS records are added. add_zone (and
 add_zones for several at once) applies at once: zone files are rewritten,
 signed, and NSD restarts (about 0.1 s). Zones stay for the session, so pick
-names unique to your module. txt_strings() splits long TXT data into the
-255-byte strings a zone file needs.
+names unique to your module (e.g. a test TLD of your own: "spftest.").
+txt_strings() splits long TXT data into the 255-byte strings a zone file needs.
+
+Traps:
+- DNSSEC needs an unbroken chain: a signed zone below an unsigned test zone
+  is insecure (answers not authenticated), as on the internet. Sign every
+  test zone between the root and a zone whose answers must be authenticated.
+- Every name not inside a test zone is NXDOMAIN (from the signed root), also
+  "localhost"-like names tern resolves itself: libunbound answers only
+  localhost and onion names locally (src/dns/unbound.c).
+- All zones share NSD's one address (127.0.0.1); records may point anywhere
+  in 127.0.0.0/8, all of it is on lo in the namespace.
+- Processes started by tests inherit $TERN_DNS_TRUST_ANCHOR (the test root's
+  key, set by conftest.py) and the namespace's /etc/resolv.conf.
 """
 
 import ctypes

@@ -3,35 +3,13 @@
  * real DNS server in tests/integration/test_dns.py. */
 #include "dns/dns.h"
 #include "dns/mock.h"
+#include "test_dns_helpers.h"
 #include "dns/rdata.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-
-static struct arena arena;
-static struct dns_mock *mock;
-static struct dns_resolver *res;
-
-static void setup(void)
-{
-	arena_init(&arena, 4096);
-	mock = dns_mock_new();
-	res = dns_mock_resolver(mock);
-}
-
-static void teardown(void)
-{
-	dns_resolver_free(res);
-	arena_free(&arena);
-}
-
-static void add(const char *zone)
-{
-	struct error err = {0};
-	cr_assert(dns_mock_add_zone(mock, zone, &err), "%s", err.msg);
-}
 
 static const char *norm(const char *name)
 {
@@ -88,16 +66,16 @@ Test(dns_name, types_and_statuses)
 	cr_assert_str_eq(dns_status_name(DNS_NXDOMAIN), "nxdomain");
 }
 
-TestSuite(dns_mock, .init = setup, .fini = teardown);
+TestSuite(dns_mock, .init = tdns_setup, .fini = tdns_teardown);
 
 Test(dns_mock, statuses)
 {
-	add("example.org MX 10 mx.example.org\n"
-	    "mx.example.org 60 A 192.0.2.1\n"
-	    "mx.example.org AAAA 2001:db8::1\n"
-	    "deep.sub.example.org TXT hello\n");
+	tdns_add("example.org MX 10 mx.example.org\n"
+		 "mx.example.org 60 A 192.0.2.1\n"
+		 "mx.example.org AAAA 2001:db8::1\n"
+		 "deep.sub.example.org TXT hello\n");
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "EXAMPLE.org.", DNS_TYPE_MX, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "EXAMPLE.org.", DNS_TYPE_MX, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.count, 1);
 	cr_assert_eq(r.records[0].mx.preference, 10);
 	cr_assert_str_eq(r.records[0].mx.host, "mx.example.org");
@@ -107,110 +85,121 @@ Test(dns_mock, statuses)
 	cr_assert_eq(r.ttl, DNS_MOCK_TTL);
 	cr_assert(!r.authenticated);
 
-	cr_assert_eq(dns_lookup(res, "mx.example.org", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "mx.example.org", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.ttl, 60);
 	cr_assert_eq(r.records[0].ip.family, IP_V4);
 
-	cr_assert_eq(dns_lookup(res, "example.org", DNS_TYPE_TXT, &arena, &r), DNS_NODATA);
+	cr_assert_eq(dns_lookup(tdns.res, "example.org", DNS_TYPE_TXT, &tdns.arena, &r),
+		     DNS_NODATA);
 	cr_assert_eq(r.count, 0);
 	/* RFC 8020: a name with names below it exists. */
-	cr_assert_eq(dns_lookup(res, "sub.example.org", DNS_TYPE_A, &arena, &r), DNS_NODATA);
-	cr_assert_eq(dns_lookup(res, "nope.example.org", DNS_TYPE_A, &arena, &r), DNS_NXDOMAIN);
-	cr_assert_eq(dns_lookup(res, "a b", DNS_TYPE_A, &arena, &r), DNS_BADNAME);
+	cr_assert_eq(dns_lookup(tdns.res, "sub.example.org", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_NODATA);
+	cr_assert_eq(dns_lookup(tdns.res, "nope.example.org", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_NXDOMAIN);
+	cr_assert_eq(dns_lookup(tdns.res, "a b", DNS_TYPE_A, &tdns.arena, &r), DNS_BADNAME);
 	cr_assert_neq(strlen(r.why), 0);
-	cr_assert_eq(dns_mock_queries(mock), 5, "bad names are not looked up");
+	cr_assert_eq(dns_mock_queries(tdns.mock), 5, "bad names are not looked up");
 }
 
 Test(dns_mock, failures_and_authentication)
 {
 	struct error err = {0};
-	add("signed.example A 192.0.2.2\n"
-	    "www.signed.example CNAME plain.example\n"
-	    "plain.example A 192.0.2.3\n"
-	    "broken.example A 192.0.2.4\n");
-	cr_assert(dns_mock_authenticate(mock, "signed.example", &err));
-	cr_assert(dns_mock_fail(mock, "broken.example", 0, DNS_TEMPFAIL, &err));
-	cr_assert(dns_mock_fail(mock, "plain.example", DNS_TYPE_TXT, DNS_BOGUS, &err));
-	cr_assert(!dns_mock_fail(mock, "x.example", 0, DNS_OK, &err));
+	tdns_add("signed.example A 192.0.2.2\n"
+		 "www.signed.example CNAME plain.example\n"
+		 "plain.example A 192.0.2.3\n"
+		 "broken.example A 192.0.2.4\n");
+	cr_assert(dns_mock_authenticate(tdns.mock, "signed.example", &err));
+	cr_assert(dns_mock_fail(tdns.mock, "broken.example", 0, DNS_TEMPFAIL, &err));
+	cr_assert(dns_mock_fail(tdns.mock, "plain.example", DNS_TYPE_TXT, DNS_BOGUS, &err));
+	cr_assert(!dns_mock_fail(tdns.mock, "x.example", 0, DNS_OK, &err));
 
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "signed.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "signed.example", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 	cr_assert(r.authenticated);
-	cr_assert_eq(dns_lookup(res, "signed.example", DNS_TYPE_MX, &arena, &r), DNS_NODATA);
+	cr_assert_eq(dns_lookup(tdns.res, "signed.example", DNS_TYPE_MX, &tdns.arena, &r),
+		     DNS_NODATA);
 	cr_assert(r.authenticated, "denial of existence is authenticated too");
-	cr_assert_eq(dns_lookup(res, "nx.signed.example", DNS_TYPE_MX, &arena, &r), DNS_NXDOMAIN);
+	cr_assert_eq(dns_lookup(tdns.res, "nx.signed.example", DNS_TYPE_MX, &tdns.arena, &r),
+		     DNS_NXDOMAIN);
 	cr_assert(r.authenticated);
 	/* A CNAME out of the signed zone: not authenticated as a whole. */
-	cr_assert_eq(dns_lookup(res, "www.signed.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "www.signed.example", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_OK);
 	cr_assert(!r.authenticated);
 	cr_assert_str_eq(r.canonical, "plain.example");
-	cr_assert_eq(dns_lookup(res, "broken.example", DNS_TYPE_A, &arena, &r), DNS_TEMPFAIL);
+	cr_assert_eq(dns_lookup(tdns.res, "broken.example", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_TEMPFAIL);
 	cr_assert_eq(r.count, 0);
 	cr_assert_eq(r.ttl, 0);
 	cr_assert(strstr(r.why, "tempfail"), "%s", r.why);
-	cr_assert_eq(dns_lookup(res, "plain.example", DNS_TYPE_TXT, &arena, &r), DNS_BOGUS);
+	cr_assert_eq(dns_lookup(tdns.res, "plain.example", DNS_TYPE_TXT, &tdns.arena, &r),
+		     DNS_BOGUS);
 	cr_assert(!r.authenticated);
-	cr_assert_eq(dns_lookup(res, "plain.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "plain.example", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 }
 
 Test(dns_mock, cnames)
 {
-	add("a.example CNAME b.example\n"
-	    "b.example 30 CNAME c.example\n"
-	    "c.example TXT \"v=spf1\" \" -all\"\n"
-	    "loop1.example CNAME loop2.example\n"
-	    "loop2.example CNAME loop1.example\n"
-	    "dangling.example CNAME nowhere.example\n");
+	tdns_add("a.example CNAME b.example\n"
+		 "b.example 30 CNAME c.example\n"
+		 "c.example TXT \"v=spf1\" \" -all\"\n"
+		 "loop1.example CNAME loop2.example\n"
+		 "loop2.example CNAME loop1.example\n"
+		 "dangling.example CNAME nowhere.example\n");
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "a.example", DNS_TYPE_TXT, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "a.example", DNS_TYPE_TXT, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.canonical, "c.example");
 	cr_assert_str_eq(r.records[0].txt.data, "v=spf1 -all");
 	cr_assert_eq(r.ttl, 30, "smallest TTL on the chain");
-	cr_assert_eq(dns_lookup(res, "a.example", DNS_TYPE_CNAME, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "a.example", DNS_TYPE_CNAME, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.records[0].name, "b.example");
-	cr_assert_eq(dns_lookup(res, "loop1.example", DNS_TYPE_A, &arena, &r), DNS_TEMPFAIL);
+	cr_assert_eq(dns_lookup(tdns.res, "loop1.example", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_TEMPFAIL);
 	cr_assert(strstr(r.why, "CNAME"));
-	cr_assert_eq(dns_lookup(res, "dangling.example", DNS_TYPE_A, &arena, &r), DNS_NXDOMAIN);
+	cr_assert_eq(dns_lookup(tdns.res, "dangling.example", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_NXDOMAIN);
 	cr_assert_str_eq(r.canonical, "nowhere.example");
 }
 
 Test(dns_mock, record_forms)
 {
-	add("t.example TXT \"a\\\"b\\\\c\\010d\" \"\" \"e\"\n"
-	    "u.example TXT unquoted text here\n"
-	    "null.example MX 0 .\n"
-	    "_443._tcp.t.example TLSA 3 1 1 0a0B ff\n"
-	    "_imaps._tcp.t.example SRV 0 1 993 imap.t.example.\n"
-	    "7.2.0.192.in-addr.arpa PTR Host.T.Example.\n"
-	    "t.example NS ns1.t.example\n");
+	tdns_add("t.example TXT \"a\\\"b\\\\c\\010d\" \"\" \"e\"\n"
+		 "u.example TXT unquoted text here\n"
+		 "null.example MX 0 .\n"
+		 "_443._tcp.t.example TLSA 3 1 1 0a0B ff\n"
+		 "_imaps._tcp.t.example SRV 0 1 993 imap.t.example.\n"
+		 "7.2.0.192.in-addr.arpa PTR Host.T.Example.\n"
+		 "t.example NS ns1.t.example\n");
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "t.example", DNS_TYPE_TXT, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "t.example", DNS_TYPE_TXT, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.records[0].txt.len, 8);
 	cr_assert_eq(memcmp(r.records[0].txt.data, "a\"b\\c\nde", 8), 0);
-	cr_assert_eq(dns_lookup(res, "u.example", DNS_TYPE_TXT, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "u.example", DNS_TYPE_TXT, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.records[0].txt.data, "unquoted text here");
-	cr_assert_eq(dns_lookup(res, "null.example", DNS_TYPE_MX, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "null.example", DNS_TYPE_MX, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.records[0].mx.host, ".");
-	cr_assert_eq(dns_lookup_tlsa(res, 443, "tcp", "t.example", &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_tlsa(tdns.res, 443, "tcp", "t.example", &tdns.arena, &r), DNS_OK);
 	const struct dns_tlsa *t = &r.records[0].tlsa;
 	cr_assert_eq(t->usage, 3);
 	cr_assert_eq(t->matching_type, 1);
 	cr_assert_eq(t->len, 3);
 	cr_assert_eq(memcmp(t->data, "\x0a\x0b\xff", 3), 0);
-	cr_assert_eq(dns_lookup(res, "_imaps._tcp.t.example", DNS_TYPE_SRV, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "_imaps._tcp.t.example", DNS_TYPE_SRV, &tdns.arena, &r),
+		     DNS_OK);
 	cr_assert_eq(r.records[0].srv.port, 993);
 	cr_assert_str_eq(r.records[0].srv.target, "imap.t.example");
 	struct ip_addr ip;
 	cr_assert(ip_parse_cstr("192.0.2.7", &ip, NULL));
-	cr_assert_eq(dns_lookup_ptr(res, &ip, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_ptr(tdns.res, &ip, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.records[0].name, "host.t.example");
-	cr_assert_eq(dns_lookup(res, "t.example", DNS_TYPE_NS, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "t.example", DNS_TYPE_NS, &tdns.arena, &r), DNS_OK);
 
 	/* A value with bytes no line can carry. */
 	struct error err = {0};
 	struct dns_record rec = {.type = DNS_TYPE_TXT, .ttl = 5, .txt = {"a\0b", 3}};
-	cr_assert(dns_mock_add_record(mock, "bin.example", &rec, &err), "%s", err.msg);
-	cr_assert_eq(dns_lookup(res, "bin.example", DNS_TYPE_TXT, &arena, &r), DNS_OK);
+	cr_assert(dns_mock_add_record(tdns.mock, "bin.example", &rec, &err), "%s", err.msg);
+	cr_assert_eq(dns_lookup(tdns.res, "bin.example", DNS_TYPE_TXT, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.records[0].txt.len, 3);
 	cr_assert_eq(memcmp(r.records[0].txt.data, "a\0b", 3), 0);
 }
@@ -233,61 +222,66 @@ Test(dns_mock, bad_lines)
 	    "x.example CNAME a b",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		cr_assert(!dns_mock_add(mock, bad[i], &err), "accepted: %s", bad[i]);
-	cr_assert(!dns_mock_add_zone(mock, "# comment\nok.example A 1.2.3.4\nbad A x\n", &err));
+		cr_assert(!dns_mock_add(tdns.mock, bad[i], &err), "accepted: %s", bad[i]);
+	cr_assert(
+	    !dns_mock_add_zone(tdns.mock, "# comment\nok.example A 1.2.3.4\nbad A x\n", &err));
 	cr_assert(strstr(err.msg, "line 3"), "%s", err.msg);
 	/* The last line counts without its newline too. */
-	cr_assert(!dns_mock_add_zone(mock, "ok.example A 1.2.3.4\nbad A x", &err));
+	cr_assert(!dns_mock_add_zone(tdns.mock, "ok.example A 1.2.3.4\nbad A x", &err));
 	cr_assert(strstr(err.msg, "line 2"), "%s", err.msg);
-	cr_assert(dns_mock_add_zone(mock, "last.example A 1.2.3.4", &err));
+	cr_assert(dns_mock_add_zone(tdns.mock, "last.example A 1.2.3.4", &err));
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "last.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "last.example", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 }
 
 Test(dns_mock, idna_names)
 {
-	add("bücher.example A 192.0.2.9\n");
+	tdns_add("bücher.example A 192.0.2.9\n");
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "xn--bcher-kva.example", DNS_TYPE_A, &arena, &r), DNS_OK);
-	cr_assert_eq(dns_lookup(res, "BÜCHER.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "xn--bcher-kva.example", DNS_TYPE_A, &tdns.arena, &r),
+		     DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "BÜCHER.example", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 	cr_assert_str_eq(r.name, "xn--bcher-kva.example");
 }
 
 Test(dns_mock, ip_lookup_merges_families)
 {
-	add("both.example A 192.0.2.1\n"
-	    "both.example AAAA 2001:db8::1\n"
-	    "v6.example 20 AAAA 2001:db8::2\n"
-	    "v6.example TXT x\n"
-	    "half.example A 192.0.2.3\n"
-	    "badv6.example A 192.0.2.4\n");
+	tdns_add("both.example A 192.0.2.1\n"
+		 "both.example AAAA 2001:db8::1\n"
+		 "v6.example 20 AAAA 2001:db8::2\n"
+		 "v6.example TXT x\n"
+		 "half.example A 192.0.2.3\n"
+		 "badv6.example A 192.0.2.4\n");
 	struct error err = {0};
-	cr_assert(dns_mock_fail(mock, "half.example", DNS_TYPE_AAAA, DNS_TEMPFAIL, &err));
-	cr_assert(dns_mock_fail(mock, "badv6.example", DNS_TYPE_AAAA, DNS_BOGUS, &err));
+	cr_assert(dns_mock_fail(tdns.mock, "half.example", DNS_TYPE_AAAA, DNS_TEMPFAIL, &err));
+	cr_assert(dns_mock_fail(tdns.mock, "badv6.example", DNS_TYPE_AAAA, DNS_BOGUS, &err));
 	struct dns_result r;
-	cr_assert_eq(dns_lookup_ip(res, "both.example", DNS_IP_BOTH, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "both.example", DNS_IP_BOTH, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.count, 2);
 	cr_assert_eq(r.records[0].ip.family, IP_V4);
 	cr_assert_eq(r.records[1].ip.family, IP_V6);
-	cr_assert_eq(dns_lookup_ip(res, "v6.example", DNS_IP_BOTH, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "v6.example", DNS_IP_BOTH, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.count, 1);
 	cr_assert_eq(r.ttl, 20, "the empty family's negative TTL does not count");
-	cr_assert_eq(dns_lookup_ip(res, "v6.example", DNS_IP_V4, &arena, &r), DNS_NODATA);
-	cr_assert_eq(dns_lookup_ip(res, "half.example", DNS_IP_BOTH, &arena, &r), DNS_TEMPFAIL);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "v6.example", DNS_IP_V4, &tdns.arena, &r), DNS_NODATA);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "half.example", DNS_IP_BOTH, &tdns.arena, &r),
+		     DNS_TEMPFAIL);
 	cr_assert_eq(r.count, 0);
-	cr_assert_eq(dns_lookup_ip(res, "half.example", DNS_IP_V4, &arena, &r), DNS_OK);
-	cr_assert_eq(dns_lookup_ip(res, "badv6.example", DNS_IP_BOTH, &arena, &r), DNS_BOGUS);
-	cr_assert_eq(dns_lookup_ip(res, "none.example", DNS_IP_BOTH, &arena, &r), DNS_NXDOMAIN);
-	cr_assert_eq(dns_lookup_ip(res, "v6.example.", DNS_IP_BOTH, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "half.example", DNS_IP_V4, &tdns.arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "badv6.example", DNS_IP_BOTH, &tdns.arena, &r),
+		     DNS_BOGUS);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "none.example", DNS_IP_BOTH, &tdns.arena, &r),
+		     DNS_NXDOMAIN);
+	cr_assert_eq(dns_lookup_ip(tdns.res, "v6.example.", DNS_IP_BOTH, &tdns.arena, &r), DNS_OK);
 }
 
 Test(dns_mock, batch)
 {
-	add("a.example A 192.0.2.1\n");
+	tdns_add("a.example A 192.0.2.1\n");
 	struct dns_query qs[3] = {
 	    {"a.example", DNS_TYPE_A}, {"bad name", DNS_TYPE_A}, {"b.example", DNS_TYPE_A}};
 	struct dns_result rs[3];
-	dns_lookup_many(res, qs, 3, 0, &arena, rs);
+	dns_lookup_many(tdns.res, qs, 3, 0, &tdns.arena, rs);
 	cr_assert_eq(rs[0].status, DNS_OK);
 	cr_assert_eq(rs[1].status, DNS_BADNAME);
 	cr_assert_eq(rs[2].status, DNS_NXDOMAIN);
@@ -300,10 +294,10 @@ Test(dns_mock, many_records_are_bounded)
 	for (int i = 0; i < DNS_RECORDS_MAX + 10; i++) {
 		char line[64];
 		snprintf(line, sizeof line, "big.example A 10.0.%d.%d", i / 256, i % 256);
-		cr_assert(dns_mock_add(mock, line, &err), "%s", err.msg);
+		cr_assert(dns_mock_add(tdns.mock, line, &err), "%s", err.msg);
 	}
 	struct dns_result r;
-	cr_assert_eq(dns_lookup(res, "big.example", DNS_TYPE_A, &arena, &r), DNS_OK);
+	cr_assert_eq(dns_lookup(tdns.res, "big.example", DNS_TYPE_A, &tdns.arena, &r), DNS_OK);
 	cr_assert_eq(r.count, DNS_RECORDS_MAX);
 	cr_assert(r.truncated);
 }
@@ -314,7 +308,7 @@ static void *lookup_thread(void *arg)
 	arena_init(&a, 4096);
 	for (int i = 0; i < 2000; i++) {
 		struct dns_result r;
-		if (dns_lookup(res, "t.example", DNS_TYPE_A, &a, &r) != DNS_OK || r.count != 1)
+		if (dns_lookup(tdns.res, "t.example", DNS_TYPE_A, &a, &r) != DNS_OK || r.count != 1)
 			return (void *)1;
 		if (i % 100 == 0)
 			arena_free(&a), arena_init(&a, 4096);
@@ -325,7 +319,7 @@ static void *lookup_thread(void *arg)
 
 Test(dns_mock, threads)
 {
-	add("t.example A 192.0.2.1\n");
+	tdns_add("t.example A 192.0.2.1\n");
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, lookup_thread, NULL);
@@ -333,14 +327,14 @@ Test(dns_mock, threads)
 	for (int i = 0; i < 100; i++) {
 		char line[64];
 		snprintf(line, sizeof line, "other%d.example A 192.0.2.2", i);
-		cr_assert(dns_mock_add(mock, line, NULL));
+		cr_assert(dns_mock_add(tdns.mock, line, NULL));
 	}
 	for (int i = 0; i < 4; i++) {
 		void *rv;
 		pthread_join(th[i], &rv);
 		cr_assert_null(rv);
 	}
-	cr_assert_eq(dns_mock_queries(mock), 8000);
+	cr_assert_eq(dns_mock_queries(tdns.mock), 8000);
 }
 
 /* ---- wire rdata ---- */
@@ -348,10 +342,10 @@ Test(dns_mock, threads)
 static bool rd(enum dns_type t, const char *bytes, size_t len, struct dns_record *rec)
 {
 	struct error err = {0};
-	return dns_rdata_parse(t, (const uint8_t *)bytes, len, 7, &arena, rec, &err);
+	return dns_rdata_parse(t, (const uint8_t *)bytes, len, 7, &tdns.arena, rec, &err);
 }
 
-TestSuite(dns_rdata, .init = setup, .fini = teardown);
+TestSuite(dns_rdata, .init = tdns_setup, .fini = tdns_teardown);
 
 Test(dns_rdata, types)
 {
