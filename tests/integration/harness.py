@@ -34,11 +34,23 @@ SAN_ENV = {
 }
 
 
+_ports_given = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free a moment ago, and not handed out
+    before in this test run: the kernel may pick a just-closed port again, and
+    a test that asks for several ports needs them distinct."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            break
+    if len(_ports_given) > 10000:
+        _ports_given.clear()
+    _ports_given.add(port)
+    return port
 
 
 def run_user():
