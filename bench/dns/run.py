@@ -8,6 +8,7 @@ cache in front of libunbound, as tern runs, then libunbound's cache alone),
 and the latency of lookups that go to the server (each name asked once)."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -39,6 +40,7 @@ def main():
         subprocess.run([BENCH, "cold", "500", "bench-cold-signed"], check=True)
     finally:
         env.stop()
+        shutil.rmtree(env.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
