@@ -7,7 +7,6 @@
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +25,6 @@ static bool invoked_as_sendmail(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	/*
-	 * SQLite's memory statistics put every allocation of every connection
-	 * behind one global mutex, which IMAP sessions and deliveries then queue
-	 * on. tern does not read them. Must precede SQLite's initialisation.
-	 */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	struct cmd_env env = {0};
 	env.config_path = getenv("TERNCONF");
 	if (!env.config_path || !env.config_path[0])

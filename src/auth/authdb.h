@@ -15,10 +15,11 @@
  *     first and last time and a count; at most AUTHDB_FAILED_MAX failed rows
  *     per account (oldest dropped) and none older than AUTHDB_ATTEMPTS_KEEP
  *     after cleanup, so third parties cannot grow the file without bound.
- * The schema version is kept in PRAGMA user_version; a file from a newer
- * tern is refused rather than misread. Other processes (tern commands beside
- * the server) may use the file at the same time; SQLite locks, and a busy
- * database is waited for at most AUTHDB_BUSY_MS.
+ * The file is opened through the SQLite layer (db/db.h): the schema version
+ * is kept in PRAGMA user_version and a file from a newer tern is refused
+ * rather than misread. Other processes (tern commands beside the server) may
+ * use the file at the same time; SQLite locks, and a busy database is waited
+ * for at most DB_BUSY_TIMEOUT_MS.
  *
  * A struct authdb is one connection guarded by its own mutex: any thread may
  * call any function; calls on one handle are serialized. Use separate
@@ -37,7 +38,6 @@
 
 #define AUTHDB_FILE             "auth.db"
 #define AUTHDB_SCHEMA_VERSION   1
-#define AUTHDB_BUSY_MS          5000
 #define AUTHDB_FAILED_MAX       10000 /* failed-attempt rows kept per account (mox) */
 #define AUTHDB_ATTEMPTS_KEEP_MS (30 * 24 * 3600 * INT64_C(1000))
 #define AUTH_TLSKEY_NAME_MAX    256

@@ -16,29 +16,33 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const schema = "CREATE TABLE IF NOT EXISTS held ("
-				  " id INTEGER PRIMARY KEY,"
-				  " queued INTEGER NOT NULL,"
-				  " release INTEGER NOT NULL,"
-				  " request TEXT NOT NULL,"
-				  " sender_account TEXT NOT NULL,"
-				  " mailfrom TEXT NOT NULL,"
-				  " size INTEGER NOT NULL,"
-				  " attempts INTEGER NOT NULL DEFAULT 0,"
-				  " next_attempt INTEGER NOT NULL,"
-				  " last_error TEXT NOT NULL DEFAULT '');"
-				  "CREATE INDEX IF NOT EXISTS held_next ON held (next_attempt);"
-				  "CREATE TABLE IF NOT EXISTS held_rcpts ("
-				  " held_id INTEGER NOT NULL,"
-				  " seq INTEGER NOT NULL,"
-				  " account TEXT NOT NULL,"
-				  " mailbox TEXT NOT NULL,"
-				  " rcpt TEXT NOT NULL,"
-				  " quota INTEGER NOT NULL,"
-				  " prefix BLOB NOT NULL,"
-				  " state INTEGER NOT NULL DEFAULT 0,"
-				  " error TEXT NOT NULL DEFAULT '',"
-				  " PRIMARY KEY (held_id, seq));";
+/* Version 1. IF NOT EXISTS: files from before the version was kept in user_version
+ * have the tables already. */
+static const char schema_v1[] = "CREATE TABLE IF NOT EXISTS held ("
+				" id INTEGER PRIMARY KEY,"
+				" queued INTEGER NOT NULL,"
+				" release INTEGER NOT NULL,"
+				" request TEXT NOT NULL,"
+				" sender_account TEXT NOT NULL,"
+				" mailfrom TEXT NOT NULL,"
+				" size INTEGER NOT NULL,"
+				" attempts INTEGER NOT NULL DEFAULT 0,"
+				" next_attempt INTEGER NOT NULL,"
+				" last_error TEXT NOT NULL DEFAULT '');"
+				"CREATE INDEX IF NOT EXISTS held_next ON held (next_attempt);"
+				"CREATE TABLE IF NOT EXISTS held_rcpts ("
+				" held_id INTEGER NOT NULL,"
+				" seq INTEGER NOT NULL,"
+				" account TEXT NOT NULL,"
+				" mailbox TEXT NOT NULL,"
+				" rcpt TEXT NOT NULL,"
+				" quota INTEGER NOT NULL,"
+				" prefix BLOB NOT NULL,"
+				" state INTEGER NOT NULL DEFAULT 0,"
+				" error TEXT NOT NULL DEFAULT '',"
+				" PRIMARY KEY (held_id, seq));";
+static const char *const schema_steps[] = {schema_v1};
+static const struct db_schema schema = {1, schema_steps};
 
 static bool hold_op(void *arg, const struct smtp_held *held, struct error *err);
 
@@ -112,11 +116,12 @@ bool queue_hold_open(struct queue_hold *h, struct error *err)
 	if (!mkdir_p(h->msg_dir, 0750, err))
 		return false;
 	char *path = path_join(h->dir, "hold.db");
-	bool ok = db_open(&h->db, path, true, false, err);
+	struct db_options o = {.role = DB_READ_WRITE, .create = true, .schema = &schema};
+	bool ok = db_open(&h->db, path, &o, err);
 	free(path);
 	if (!ok)
 		return false;
-	if (!db_exec(&h->db, schema, err) || !remove_orphans(h, err)) {
+	if (!remove_orphans(h, err)) {
 		db_close(&h->db);
 		return false;
 	}
@@ -174,7 +179,7 @@ static bool insert_held(struct queue_hold *h, const struct smtp_held *held, int6
 	sqlite3_bind_int64(st, 7, held->release);
 	if (!db_step_done(&h->db, st, err))
 		return false;
-	*id = sqlite3_last_insert_rowid(h->db.h);
+	*id = db_last_id(&h->db);
 	return true;
 }
 

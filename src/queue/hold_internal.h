@@ -7,7 +7,7 @@
 
 #include "base/log.h"
 #include "queue/hold.h"
-#include "store/db.h"
+#include "db/db.h"
 
 #include <pthread.h>
 

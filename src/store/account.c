@@ -99,7 +99,7 @@ static struct store_account *account_alloc(const char *key, const char *name, co
 static bool lock_account(struct store_account *a, struct error *err)
 {
 	char *path = path_join(a->dir, "index.lock");
-	a->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	a->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, STORE_FILE_MODE);
 	if (a->lockfd < 0) {
 		error_errno(err, errno, "open %s", path);
 		free(path);
@@ -157,7 +157,11 @@ static bool open_index(struct store_account *a, const struct store_account_optio
 	if (o->no_create && !file_exists(a->dbpath))
 		return error_set(err, ERR_NOTFOUND, "account %s has no index %s", a->name,
 				 a->dbpath);
-	if (!db_open(&a->wdb, a->dbpath, true, false, err))
+	struct db_options dbo = {.role = DB_READ_WRITE,
+				 .create = true,
+				 .mode = STORE_FILE_MODE,
+				 .schema = &store_index_schema};
+	if (!db_open(&a->wdb, a->dbpath, &dbo, err))
 		return false;
 	/* A new index.db (and its WAL) must be in the directory durably. */
 	if (!schema_init(a, o, err) || !fsync_dir(a->dir, err))

@@ -136,71 +136,29 @@ static bool link_or_copy(struct backup *b, const char *src, const char *dst, str
 
 /* --- SQLite databases --- */
 
-static bool sqlite_fail(sqlite3 *h, const char *what, const char *path, struct error *err)
-{
-	return error_set(err, ERR_IO, "%s %s: %s", what, path, h ? sqlite3_errmsg(h) : "no memory");
-}
-
-/*
- * SQLite's online backup, all pages in one step: one read transaction, so
- * the copy is one committed state even while writers go on.
- */
 static bool db_snapshot(const char *src, const char *dst, struct error *err)
 {
-	if (file_exists(dst))
-		return error_set(err, ERR_EXISTS, "%s exists, not overwriting", dst);
-	if (!ensure_parent(dst, err))
-		return false;
-	sqlite3 *in = NULL, *out = NULL;
-	bool ok = true;
-	if (sqlite3_open_v2(src, &in, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		ok = sqlite_fail(in, "open", src, err);
-	else if (sqlite3_busy_timeout(in, DB_BUSY_TIMEOUT_MS),
-		 sqlite3_open_v2(dst, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-		     SQLITE_OK)
-		ok = sqlite_fail(out, "create", dst, err);
-	if (ok) {
-		sqlite3_backup *bk = sqlite3_backup_init(out, "main", in, "main");
-		if (!bk)
-			ok = sqlite_fail(out, "backup", src, err);
-		else {
-			int rc = sqlite3_backup_step(bk, -1);
-			sqlite3_backup_finish(bk);
-			if (rc != SQLITE_DONE)
-				ok = error_set(err, ERR_IO, "backup %s: %s", src,
-					       sqlite3_errstr(rc));
-		}
-	}
-	sqlite3_close(in);
-	if (sqlite3_close(out) != SQLITE_OK && ok)
-		ok = error_set(err, ERR_IO, "close %s", dst);
-	return ok;
+	return ensure_parent(dst, err) && db_backup(src, dst, err);
 }
 
+/* The file ids a snapshot (a copy nobody writes) references, ascending. */
 static bool snapshot_ids(const char *dbpath, struct idlist *ids, struct error *err)
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	bool ok =
-	    sqlite3_open_v2(dbpath, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, "SELECT id FROM files ORDER BY id", -1, &st, NULL) == SQLITE_OK;
-	if (!ok) {
-		sqlite_fail(h, "reading", dbpath, err);
-	} else {
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (ids->n == ids->cap) {
-				ids->cap = ids->cap ? ids->cap * 2 : 1024;
-				ids->v = xreallocarray(ids->v, ids->cap, sizeof *ids->v);
-			}
-			ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+	struct db db;
+	struct db_options o = {.role = DB_READ_ONLY};
+	if (!db_open(&db, dbpath, &o, err))
+		return false;
+	sqlite3_stmt *st = db_stmt(&db, "SELECT id FROM files ORDER BY id", err);
+	int rc = st ? 1 : -1;
+	while (st && (rc = db_step(&db, st, err)) == 1) {
+		if (ids->n == ids->cap) {
+			ids->cap = ids->cap ? ids->cap * 2 : 1024;
+			ids->v = xreallocarray(ids->v, ids->cap, sizeof *ids->v);
 		}
-		if (rc != SQLITE_DONE)
-			ok = sqlite_fail(h, "reading", dbpath, err);
+		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return ok;
+	db_close(&db);
+	return rc == 0 || error_prefix(err, "reading %s", dbpath);
 }
 
 static bool has_id(const struct idlist *ids, int64_t id)

@@ -156,7 +156,7 @@ static bool insert_message(struct store_account *a, struct pending_delivery *p,
 	bool ok = db_step_done(&a->wdb, st, err);
 	buf_free(&kw);
 	if (ok)
-		*id = sqlite3_last_insert_rowid(a->wdb.h);
+		*id = db_last_id(&a->wdb);
 	return ok;
 }
 

@@ -142,7 +142,7 @@ bool files_write(struct store_account *a, int64_t id, const void *data, size_t l
 		return false;
 	char path[4096];
 	path_into(path, sizeof path, a->msgdir, id);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
 	if (fd < 0)
 		return error_errno(err, errno, "create message file %s", path);
 	bool ok = fd_write_all(fd, data, len, err);
@@ -159,7 +159,7 @@ bool files_write(struct store_account *a, int64_t id, const void *data, size_t l
 
 static bool copy_fd_to(int src, const char *dst, struct error *err)
 {
-	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
 	if (fd < 0)
 		return error_errno(err, errno, "create message file %s", dst);
 	char *chunk = xmalloc(COPY_CHUNK);
@@ -260,7 +260,7 @@ bool store_tmpfile_create(struct store_account *a, struct store_tmpfile *tf, str
 		xfree(&tf->path);
 		return false;
 	}
-	if (fchmod(tf->fd, 0660) < 0) {
+	if (fchmod(tf->fd, STORE_FILE_MODE) < 0) {
 		error_errno(err, errno, "chmod %s", tf->path);
 		store_tmpfile_discard(tf);
 		return false;

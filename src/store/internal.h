@@ -17,7 +17,8 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "store/db.h"
+#include "db/db.h"
+#include "db/pool.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -25,8 +26,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Schema version of index.db written by this code. */
+/* Schema version of index.db written by this code (its user_version). */
 #define STORE_SCHEMA_VERSION 1
+/* Mode of index.db and message files: the group may read them (backups), as with mox. */
+#define STORE_FILE_MODE 0660
 /* Message files per msg/ subdirectory (file id >> 12 names the directory). */
 #define STORE_FILES_DIR_SHIFT 12
 /* File ids reserved in the index at a time (handed out from memory). */
@@ -307,6 +310,9 @@ void changes_discard(struct change_list *cl);
 
 /* --- account open/init (schema.c) --- */
 
+/* The tables of index.db, created or upgraded when the writer connection opens. */
+extern const struct db_schema store_index_schema;
+/* In a new index, the account row and the first mailboxes. */
 bool schema_init(struct store_account *a, const struct store_account_options *o, struct error *err);
 /* Creates the account's first mailboxes (inside the init transaction). */
 bool account_create_mailboxes(struct store_account *a, const struct store_account_options *o,

@@ -136,7 +136,7 @@ bool mbrow_insert(struct store_account *a, struct mbrow *mb, struct error *err)
 	sqlite3_bind_int64(st, 5, mb->specialuse);
 	if (!db_step_done(&a->wdb, st, err))
 		return false;
-	mb->id = sqlite3_last_insert_rowid(a->wdb.h);
+	mb->id = db_last_id(&a->wdb);
 	return true;
 }
 

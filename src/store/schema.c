@@ -22,6 +22,9 @@
  * Indexes serve the hot paths: (mailbox, uid) for FETCH and UID ranges,
  * (mailbox, modseq) for CONDSTORE, file_id for shared files, message-id and
  * base subject for threading, the sender for "messages from X".
+ * The schema's version is the file's user_version (db/db.h checks it); the
+ * account row's schema_version column is written the same, for tools and
+ * for the tern versions that read it there.
  */
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS account ("
@@ -94,6 +97,11 @@ static const char schema_sql[] =
     " data BLOB NOT NULL,"
     " modified INTEGER NOT NULL);";
 
+/* Version 0 to 1 creates the tables; IF NOT EXISTS because files written before
+ * the version was kept in user_version have them already. */
+static const char *const schema_steps[] = {schema_sql};
+const struct db_schema store_index_schema = {STORE_SCHEMA_VERSION, schema_steps};
+
 static const struct store_initial_mailbox mox_defaults[] = {
     {"Sent", STORE_SPECIALUSE_SENT},   {"Archive", STORE_SPECIALUSE_ARCHIVE},
     {"Trash", STORE_SPECIALUSE_TRASH}, {"Drafts", STORE_SPECIALUSE_DRAFTS},
@@ -152,39 +160,17 @@ bool account_create_mailboxes(struct store_account *a, const struct store_accoun
 	return ok;
 }
 
-static bool check_version(struct store_account *a, struct error *err)
-{
-	sqlite3_stmt *st = db_stmt(&a->wdb, "SELECT schema_version FROM account WHERE id = 1", err);
-	int64_t v;
-	if (!st || !db_query_int(&a->wdb, st, &v, NULL, err))
-		return false;
-	if (v > STORE_SCHEMA_VERSION)
-		return error_set(err, ERR_INVALID,
-				 "index schema version %lld is newer than this tern (%d)",
-				 (long long)v, STORE_SCHEMA_VERSION);
-	return true;
-}
-
 bool schema_init(struct store_account *a, const struct store_account_options *o, struct error *err)
 {
 	if (!db_begin_write(&a->wdb, err))
 		return false;
-	bool ok = db_exec(&a->wdb, schema_sql, err);
 	int64_t rows = 0;
-	if (ok) {
-		sqlite3_stmt *st = db_stmt(&a->wdb, "SELECT count(*) FROM account", err);
-		ok = st && db_query_int(&a->wdb, st, &rows, NULL, err);
-	}
-	/* An index without its account row was interrupted while being created. */
+	sqlite3_stmt *st = db_stmt(&a->wdb, "SELECT count(*) FROM account", err);
+	bool ok = st && db_query_int(&a->wdb, st, &rows, NULL, err);
+	/* An index without its account row is new, or was interrupted while being created. */
 	if (ok && rows == 0)
 		ok = create_account_row(a, err) && account_create_mailboxes(a, o, err);
-	else if (ok)
-		ok = check_version(a, err);
-	if (ok)
-		ok = db_commit(&a->wdb, err);
-	if (!ok) {
-		db_rollback(&a->wdb);
-		error_prefix(err, "initializing index %s", a->dbpath);
-	}
-	return ok;
+	if (!db_end(&a->wdb, ok, err))
+		return error_prefix(err, "initializing index %s", a->dbpath);
+	return true;
 }

@@ -1,6 +1,8 @@
 #include "test_store_helpers.h"
 
 #include "base/file.h"
+#include "base/mem.h"
+#include "db/db.h"
 #include "config/static.h"
 
 #include <dirent.h>
@@ -77,6 +79,33 @@ Test(store_account, handle_is_shared_and_refcounted)
 	store_account_close(b);
 	/* still open through t.a */
 	tdeliver(&t, "Inbox", "Subject: x\r\n\r\nhi\r\n", 0);
+	tstore_close(&t);
+}
+
+Test(store_account, index_of_a_newer_tern_is_refused)
+{
+	struct tstore t;
+	tstore_open(&t);
+	char *dbpath = xasprintf("%s/accounts/mjl/index.db", t.dir);
+	store_account_close(t.a);
+	t.a = NULL;
+	struct stat st;
+	cr_assert_eq(stat(dbpath, &st), 0);
+	mode_t mask = umask(0);
+	umask(mask);
+	cr_assert_eq(st.st_mode & 0777, 0660 & ~mask, "the group may read the index (backups)");
+	struct db db;
+	struct db_options o = {.role = DB_READ_WRITE};
+	struct error err;
+	cr_assert(db_open(&db, dbpath, &o, &err), "%s", err.msg);
+	cr_assert(db_exec(&db, "PRAGMA user_version = 9", &err));
+	db_close(&db);
+	struct store_account_options ao = {.data_dir = t.dir, .name = "mjl"};
+	struct store_account *a = NULL;
+	cr_assert_not(store_account_open(&ao, &a, &err));
+	cr_assert_eq(err.kind, ERR_INVALID);
+	cr_assert(strstr(err.msg, "schema version 9, newer"), "%s", err.msg);
+	free(dbpath);
 	tstore_close(&t);
 }
 
