@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 /* Version 1. IF NOT EXISTS: files from before the version was kept in user_version
- * have the tables already. */
+ * have the tables already. A later change to the tables is a new step. */
 static const char schema_v1[] = "CREATE TABLE IF NOT EXISTS held ("
 				" id INTEGER PRIMARY KEY,"
 				" queued INTEGER NOT NULL,"

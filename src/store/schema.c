@@ -97,8 +97,12 @@ static const char schema_sql[] =
     " data BLOB NOT NULL,"
     " modified INTEGER NOT NULL);";
 
-/* Version 0 to 1 creates the tables; IF NOT EXISTS because files written before
- * the version was kept in user_version have them already. */
+/*
+ * Version 0 to 1 creates the tables; IF NOT EXISTS because files written before
+ * the version was kept in user_version have them already (or all but the
+ * newest tables). Step 0 now runs only on such files and new ones: a later
+ * change to the tables is a new step, with STORE_SCHEMA_VERSION raised.
+ */
 static const char *const schema_steps[] = {schema_sql};
 const struct db_schema store_index_schema = {STORE_SCHEMA_VERSION, schema_steps};
 
