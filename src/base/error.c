@@ -98,6 +98,8 @@ const char *error_kind_name(enum error_kind kind)
 	case ERR_TIMEOUT: return "timeout";
 	case ERR_CLOSED: return "closed";
 	case ERR_SHUTDOWN: return "shutdown";
+	case ERR_REFUSED: return "refused";
+	case ERR_UNREACHABLE: return "unreachable";
 	case ERR_INTERNAL: return "internal";
 	}
 	return "unknown";

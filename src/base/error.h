@@ -15,17 +15,19 @@
 
 enum error_kind {
 	ERR_NONE = 0,
-	ERR_INVALID,    /* bad input: syntax, value out of range */
-	ERR_NOTFOUND,   /* something named does not exist */
-	ERR_EXISTS,     /* something to be created already exists */
-	ERR_IO,         /* operating system or disk error */
-	ERR_TEMPORARY,  /* try again later: resource limits, remote unavailable */
-	ERR_LIMIT,      /* a configured or built-in bound was exceeded */
-	ERR_PERMISSION, /* not allowed */
-	ERR_TIMEOUT,    /* a deadline passed */
-	ERR_CLOSED,     /* the peer went away */
-	ERR_SHUTDOWN,   /* the server is shutting down; say goodbye and end */
-	ERR_INTERNAL,   /* a bug or an impossible state */
+	ERR_INVALID,     /* bad input: syntax, value out of range */
+	ERR_NOTFOUND,    /* something named does not exist */
+	ERR_EXISTS,      /* something to be created already exists */
+	ERR_IO,          /* operating system or disk error */
+	ERR_TEMPORARY,   /* try again later: resource limits, remote unavailable */
+	ERR_LIMIT,       /* a configured or built-in bound was exceeded */
+	ERR_PERMISSION,  /* not allowed */
+	ERR_TIMEOUT,     /* a deadline passed */
+	ERR_CLOSED,      /* the peer went away */
+	ERR_SHUTDOWN,    /* the server is shutting down; say goodbye and end */
+	ERR_REFUSED,     /* a connection was refused: nothing listens at that address */
+	ERR_UNREACHABLE, /* no route to a network or host */
+	ERR_INTERNAL,    /* a bug or an impossible state */
 };
 
 #define ERROR_MSG_MAX 512
