@@ -161,10 +161,10 @@ static void append_bio(BIO *b, struct buf *out)
 		buf_append(out, data, (size_t)n);
 }
 
-bool certgen_client_cert(enum certgen_key kind, const char *cn, int days, struct buf *key_pem,
-			 struct buf *cert_pem, struct error *err)
+/* A minimal self-signed certificate for key, both appended as PEM; key is freed. */
+static bool client_cert_for(EVP_PKEY *key, const char *cn, int days, struct buf *key_pem,
+			    struct buf *cert_pem, struct error *err)
 {
-	EVP_PKEY *key = generate(kind);
 	X509 *x = X509_new();
 	BIO *kb = BIO_new(BIO_s_secmem()), *cb = BIO_new(BIO_s_mem());
 	bool ok = key && x && kb && cb && fill_minimal(x, key, cn, days) &&
@@ -179,6 +179,19 @@ bool certgen_client_cert(enum certgen_key kind, const char *cn, int days, struct
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return ok || ssl_fail(err, "making a client certificate");
+}
+
+bool certgen_client_cert(enum certgen_key kind, const char *cn, int days, struct buf *key_pem,
+			 struct buf *cert_pem, struct error *err)
+{
+	return client_cert_for(generate(kind), cn, days, key_pem, cert_pem, err);
+}
+
+bool certgen_ed25519_cert(const unsigned char seed[32], const char *cn, int days,
+			  struct buf *key_pem, struct buf *cert_pem, struct error *err)
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	return client_cert_for(key, cn, days, key_pem, cert_pem, err);
 }
 
 static EVP_PKEY *read_key(const struct buf *pem)

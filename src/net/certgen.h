@@ -14,7 +14,8 @@
  * For TLS client certificate authentication, where the server looks only at
  * the public key (mox's TLS public keys), certgen_client_cert makes a key and
  * a minimal self-signed certificate: subject and issuer CN, a random serial,
- * validity, nothing else. certgen_pkcs12 packs a PEM key and certificate
+ * validity, nothing else; certgen_ed25519_cert does the same for a given
+ * Ed25519 key. certgen_pkcs12 packs a PEM key and certificate
  * into a PKCS#12 file, the format email clients import; it uses the
  * long-supported PBE-SHA1-3DES encryption and SHA-1 MAC so older clients
  * (macOS, Windows) can read it. certgen_raw_private_key gives the raw form
@@ -46,6 +47,11 @@ bool certgen_key_pem(enum certgen_key kind, struct buf *pem, struct error *err);
  * (PEM, appended to cert_pem) with common name cn, valid from an hour ago for days days. */
 bool certgen_client_cert(enum certgen_key kind, const char *cn, int days, struct buf *key_pem,
 			 struct buf *cert_pem, struct error *err);
+
+/* The same for an existing Ed25519 key given by its 32-byte seed (the raw private key): a
+ * client certificate made on the fly for a configured key, as tern sendmail does. */
+bool certgen_ed25519_cert(const unsigned char seed[32], const char *cn, int days,
+			  struct buf *key_pem, struct buf *cert_pem, struct error *err);
 
 /* Appends a PKCS#12 (DER) with the key and certificate, named name, protected by password
  * ("" allowed). */

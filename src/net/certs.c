@@ -6,6 +6,7 @@
 #include "base/str.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -79,20 +80,13 @@ static void wipe(struct buf *b)
 	buf_free(b);
 }
 
-static bool load_chain(struct cert *c, const char *path, struct error *err)
+/* The leaf and the rest of the chain from PEM in bio; what names the source for errors. */
+static bool parse_chain(struct cert *c, BIO *bio, const char *what, struct error *err)
 {
-	struct buf b = BUF_INIT;
-	BIO *bio = read_pem(path, &b, err);
-	if (!bio) {
-		buf_free(&b);
-		return false;
-	}
-	bool ok = false;
 	c->leaf = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
 	if (!c->leaf) {
 		certs_openssl_error(err, ERR_INVALID, "no certificate");
-		error_prefix(err, "%s", path);
-		goto out;
+		return error_prefix(err, "%s", what);
 	}
 	ERR_clear_error();
 	X509 *x;
@@ -102,12 +96,28 @@ static bool load_chain(struct cert *c, const char *path, struct error *err)
 	unsigned long e = ERR_peek_last_error();
 	if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
 		certs_openssl_error(err, ERR_INVALID, "reading chain");
-		error_prefix(err, "%s", path);
-		goto out;
+		return error_prefix(err, "%s", what);
 	}
 	ERR_clear_error();
-	ok = true;
-out:
+	return true;
+}
+
+static bool parse_key(struct cert *c, BIO *bio, const char *what, struct error *err)
+{
+	/* Decoders for PKCS#8, PKCS#1 and SEC1 are all tried by this one call. */
+	c->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (!c->key) {
+		certs_openssl_error(err, ERR_INVALID, "no usable private key");
+		return error_prefix(err, "%s", what);
+	}
+	return true;
+}
+
+static bool load_chain(struct cert *c, const char *path, struct error *err)
+{
+	struct buf b = BUF_INIT;
+	BIO *bio = read_pem(path, &b, err);
+	bool ok = bio && parse_chain(c, bio, path, err);
 	BIO_free(bio);
 	buf_free(&b);
 	return ok;
@@ -117,19 +127,10 @@ static bool load_key(struct cert *c, const char *path, struct error *err)
 {
 	struct buf b = BUF_INIT;
 	BIO *bio = read_pem(path, &b, err);
-	if (!bio) {
-		wipe(&b);
-		return false;
-	}
-	/* Decoders for PKCS#8, PKCS#1 and SEC1 are all tried by this one call. */
-	c->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	bool ok = bio && parse_key(c, bio, path, err);
 	BIO_free(bio);
 	wipe(&b);
-	if (!c->key) {
-		certs_openssl_error(err, ERR_INVALID, "no usable private key");
-		return error_prefix(err, "%s", path);
-	}
-	return true;
+	return ok;
 }
 
 static void add_name(struct cert *c, const unsigned char *p, int len)
@@ -158,7 +159,7 @@ static void load_names(struct cert *c)
 	GENERAL_NAMES_free(gens);
 }
 
-static void cert_free(struct cert *c)
+void cert_free(struct cert *c)
 {
 	X509_free(c->leaf);
 	sk_X509_pop_free(c->chain, X509_free);
@@ -166,21 +167,46 @@ static void cert_free(struct cert *c)
 	for (size_t i = 0; i < c->nnames; i++)
 		free(c->names[i]);
 	free(c->names);
+	memset(c, 0, sizeof *c);
 }
 
-static bool cert_load(struct cert *c, const struct tls_keypair *p, struct error *err)
+static bool check_pair(struct cert *c, const char *what, struct error *err)
 {
+	if (X509_check_private_key(c->leaf, c->key) != 1) {
+		certs_openssl_error(err, ERR_INVALID, "key does not match certificate");
+		return error_prefix(err, "%s", what);
+	}
+	load_names(c);
+	return true;
+}
+
+bool cert_load(struct cert *c, const struct tls_keypair *p, struct error *err)
+{
+	memset(c, 0, sizeof *c);
 	c->chain = sk_X509_new_null();
 	if (!c->chain)
 		return certs_openssl_error(err, ERR_INTERNAL, "allocating chain");
 	if (!load_chain(c, p->cert_file, err) || !load_key(c, p->key_file, err))
 		return false;
-	if (X509_check_private_key(c->leaf, c->key) != 1) {
-		certs_openssl_error(err, ERR_INVALID, "key does not match certificate");
-		return error_prefix(err, "%s and %s", p->cert_file, p->key_file);
-	}
-	load_names(c);
-	return true;
+	char what[2 * 256];
+	snprintf(what, sizeof what, "%s and %s", p->cert_file, p->key_file);
+	return check_pair(c, what, err);
+}
+
+bool cert_load_pem(struct cert *c, const struct buf *chain_pem, const struct buf *key_pem,
+		   struct error *err)
+{
+	memset(c, 0, sizeof *c);
+	c->chain = sk_X509_new_null();
+	BIO *cb = BIO_new_mem_buf(chain_pem->data ? chain_pem->data : "", (int)chain_pem->len);
+	BIO *kb = BIO_new_mem_buf(key_pem->data ? key_pem->data : "", (int)key_pem->len);
+	bool ok = c->chain && cb && kb
+		      ? parse_chain(c, cb, "certificate", err) && parse_key(c, kb, "key", err) &&
+			    check_pair(c, "certificate and key", err)
+		      : certs_openssl_error(err, ERR_INTERNAL, "memory bio");
+	BIO_free(cb);
+	BIO_free(kb);
+	return ok;
 }
 
 struct certset *certset_load(const struct tls_keypair *pairs, size_t n, const struct file_id *ids,

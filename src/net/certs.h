@@ -11,6 +11,7 @@
 #ifndef TERN_NET_CERTS_H
 #define TERN_NET_CERTS_H
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "net/tls.h"
 
@@ -45,6 +46,16 @@ struct certset {
 	struct cert *certs;
 	struct file_id *ids; /* 2 per pair: certificate file, key file */
 };
+
+/*
+ * One certificate with its chain and key, from files (the key file may be
+ * the certificate file) or from PEM in memory; the key must match the leaf.
+ * On failure c may be partly filled: cert_free it. cert_free zeroes c.
+ */
+bool cert_load(struct cert *c, const struct tls_keypair *p, struct error *err);
+bool cert_load_pem(struct cert *c, const struct buf *chain_pem, const struct buf *key_pem,
+		   struct error *err);
+void cert_free(struct cert *c);
 
 /* Stats the files of n pairs into ids[2*n]. */
 void certs_stat(const struct tls_keypair *pairs, size_t n, struct file_id *ids);

@@ -5,6 +5,7 @@
 #include "base/timeutil.h"
 #include "net/shutdown.h"
 #include "net/sockio.h"
+#include "net/tlsclient.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,8 +26,9 @@
 
 struct conn {
 	struct sockio io;
-	struct tls_ctx *tls; /* held while io.ssl exists */
-	bool tls_done;       /* handshake completed */
+	struct tls_ctx *tls;     /* server side: held while io.ssl exists */
+	struct tls_client *tlsc; /* client side: held while io.ssl exists */
+	bool tls_done;           /* handshake completed */
 	struct tls_info tlsinfo;
 
 	struct buf rbuf; /* input; rbuf.data[rpos..len) is not handed out yet */
@@ -490,9 +492,10 @@ bool conn_tls_accept(struct conn *c, struct tls_ctx *t, int timeout_ms, struct e
 		SSL_free(ssl);
 		return error_set(err, ERR_INTERNAL, "tls handshake: attaching socket failed");
 	}
+	SSL_set_accept_state(ssl);
 	c->io.ssl = ssl;
 	c->tls = tls_ctx_ref(t);
-	if (!sockio_accept(&c->io, sockio_deadline(timeout_ms), err))
+	if (!sockio_handshake(&c->io, sockio_deadline(timeout_ms), err))
 		return false;
 	tls_info_fill(ssl, &c->tlsinfo);
 	c->tls_done = true;
@@ -543,6 +546,56 @@ bool conn_starttls(struct conn *c, struct tls_ctx *t, const char *reply, int tim
 	if (dropped > 0)
 		log_info(&c->lg, "discarded plaintext sent after starttls", LU("bytes", dropped));
 	return ok && conn_tls_accept(c, t, timeout_ms, err);
+}
+
+bool conn_tls_connect(struct conn *c, struct tls_client *t, const struct tls_client_params *p,
+		      int timeout_ms, struct tls_client_result *res, struct error *err)
+{
+	memset(res, 0, sizeof *res);
+	res->verify = p->verify;
+	if (c->closed)
+		return error_set(err, ERR_CLOSED, "tls handshake: connection closed");
+	if (c->io.ssl)
+		return error_set(err, ERR_INVALID, "tls handshake: tls already active");
+	/* RFC 3207 4.2: what the server sent before TLS cannot be trusted after it. */
+	if (avail(c) > 0)
+		log_info(&c->lg, "discarded plaintext received before the tls handshake",
+			 LU("bytes", avail(c)));
+	c->rpos = c->rbuf.len;
+	compact(c);
+	SSL *ssl = tls_client_ssl_new(t, p, res, err);
+	if (!ssl)
+		return false;
+	if (SSL_set_fd(ssl, c->io.fd) != 1) {
+		SSL_free(ssl);
+		return error_set(err, ERR_INTERNAL, "tls handshake: attaching socket failed");
+	}
+	c->io.ssl = ssl;
+	c->tlsc = tls_client_ref(t);
+	bool ok = sockio_handshake(&c->io, sockio_deadline(timeout_ms), err);
+	if (!tls_client_finish(t, ssl, p, ok, res, err)) {
+		/* A connection that failed verification may not carry data. */
+		c->io.tls_failed = true;
+		log_debug(
+		    &c->lg, "tls client handshake failed", LS("verify", tls_verify_name(p->verify)),
+		    LS("result", tls_result_type_name(res->failure)), LS("reason", res->reason));
+		return false;
+	}
+	tls_info_fill(ssl, &c->tlsinfo);
+	c->tls_done = true;
+	log_debug(&c->lg, "tls client handshake done", LS("version", res->version),
+		  LS("cipher", res->cipher), LS("sni", res->server_name),
+		  LS("verify", tls_verify_name(p->verify)), LB("verified", res->verified),
+		  LB("pkix", res->pkix.ok), LB("dane", res->dane.ok),
+		  LS("result", tls_result_type_name(res->failure)), LS("reason", res->reason));
+	return true;
+}
+
+bool conn_tls_peer_chain_pem(struct conn *c, struct buf *out, struct error *err)
+{
+	if (!c->io.ssl)
+		return error_set(err, ERR_INVALID, "peer certificates: connection is not tls");
+	return tls_peer_chain_pem(c->io.ssl, out, err);
 }
 
 const struct tls_info *conn_tls(const struct conn *c)
@@ -613,6 +666,8 @@ void conn_close(struct conn *c)
 	c->tls_done = false;
 	tls_ctx_unref(c->tls);
 	c->tls = NULL;
+	tls_client_unref(c->tlsc);
+	c->tlsc = NULL;
 	log_debug(&c->lg, "connection closed", LU("bytes_in", c->bytes_in),
 		  LU("bytes_out", c->bytes_out));
 }

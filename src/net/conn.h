@@ -33,6 +33,13 @@
  * have their own deadline. conn_tls then describes the session. After a
  * failed handshake the connection can only be closed.
  *
+ * Client TLS. On a connection we dialed (dial.h), conn_tls_connect does the
+ * client handshake — right away for implicit TLS, or after the server's 220
+ * to STARTTLS — with the parameters and verification of tlsclient.h, and
+ * fills a result saying what was verified, on failure too. Input buffered
+ * before the handshake is discarded (RFC 3207 4.2). Reads and writes then
+ * go through TLS as on the server side.
+ *
  * Closing. conn_close flushes (bounded by CONN_CLOSE_TIMEOUT_MS), sends TLS
  * close_notify, shuts down the sending side and reads and discards what the
  * client still sends for at most CONN_LINGER_MS, so a last reply is not lost
@@ -45,10 +52,12 @@
 #ifndef TERN_NET_CONN_H
 #define TERN_NET_CONN_H
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "net/tls.h"
+#include "net/tlsclient.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -149,6 +158,14 @@ bool conn_tls_accept(struct conn *c, struct tls_ctx *t, int timeout_ms, struct e
  */
 bool conn_starttls(struct conn *c, struct tls_ctx *t, const char *reply, int timeout_ms,
 		   struct error *err);
+/*
+ * Client handshake (see above); res is filled whether or not it succeeds.
+ * The conn keeps a reference to t.
+ */
+bool conn_tls_connect(struct conn *c, struct tls_client *t, const struct tls_client_params *p,
+		      int timeout_ms, struct tls_client_result *res, struct error *err);
+/* The certificates the peer sent, leaf first, as PEM appended to out. */
+bool conn_tls_peer_chain_pem(struct conn *c, struct buf *out, struct error *err);
 /* The TLS session, or NULL for plaintext. */
 const struct tls_info *conn_tls(const struct conn *c);
 /* Channel binding data for SCRAM-*-PLUS (see tls.h). */

@@ -166,11 +166,11 @@ bool sockio_write(struct sockio *io, const void *p, size_t n, int64_t deadline, 
 	return true;
 }
 
-bool sockio_accept(struct sockio *io, int64_t deadline, struct error *err)
+bool sockio_handshake(struct sockio *io, int64_t deadline, struct error *err)
 {
 	for (;;) {
 		ERR_clear_error();
-		int r = SSL_accept(io->ssl);
+		int r = SSL_do_handshake(io->ssl);
 		if (r == 1)
 			return true;
 		int e = SSL_get_error(io->ssl, r);

@@ -40,8 +40,11 @@ bool sockio_read(struct sockio *io, void *p, size_t cap, int64_t deadline, size_
 		 struct error *err);
 /* Writes all n bytes. */
 bool sockio_write(struct sockio *io, const void *p, size_t n, int64_t deadline, struct error *err);
-/* Server side handshake on io->ssl (set up with the fd already). */
-bool sockio_accept(struct sockio *io, int64_t deadline, struct error *err);
+/*
+ * The handshake on io->ssl (set up with the fd and, by SSL_set_accept_state
+ * or SSL_set_connect_state, with its side).
+ */
+bool sockio_handshake(struct sockio *io, int64_t deadline, struct error *err);
 /* Sends close_notify, waiting no longer than the deadline; errors are ignored. */
 void sockio_tls_close(struct sockio *io, int64_t deadline);
 

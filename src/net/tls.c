@@ -132,15 +132,42 @@ static int accept_any_cert(int preverify_ok, X509_STORE_CTX *x)
 	return 1;
 }
 
-static bool parse_min_version(const char *s, int *out, struct error *err)
+bool tls_version_parse(const char *s, int *out, struct error *err)
 {
-	if (!s || strcmp(s, "TLSv1.2") == 0)
+	if (!s || !*s)
+		*out = 0;
+	else if (ascii_caseeq(s, "TLSv1.2") || ascii_caseeq(s, "tls1.2"))
 		*out = TLS1_2_VERSION;
-	else if (strcmp(s, "TLSv1.3") == 0)
+	else if (ascii_caseeq(s, "TLSv1.3") || ascii_caseeq(s, "tls1.3"))
 		*out = TLS1_3_VERSION;
 	else
 		return error_set(err, ERR_INVALID,
-				 "minimum tls version %s not supported (TLSv1.2 or TLSv1.3)", s);
+				 "tls version %s not supported (TLSv1.2 or TLSv1.3)", s);
+	return true;
+}
+
+bool tls_ssl_ctx_common(SSL_CTX *c, const char *min_version, const char *max_version,
+			bool no_session_tickets, struct error *err)
+{
+	int min, max;
+	if (!tls_version_parse(min_version, &min, err) ||
+	    !tls_version_parse(max_version, &max, err))
+		return false;
+	if (max && max < (min ? min : TLS1_2_VERSION))
+		return error_set(err, ERR_INVALID, "maximum tls version below the minimum");
+	/* RFC 8996, RFC 8997: nothing below TLS 1.2. */
+	if (SSL_CTX_set_min_proto_version(c, min ? min : TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(c, max) != 1)
+		return certs_openssl_error(err, ERR_INTERNAL, "setting tls versions");
+	SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
+				   SSL_OP_NO_COMPRESSION);
+	/* Partial writes let deadline-bounded writes make progress in pieces. */
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				SSL_MODE_RELEASE_BUFFERS);
+	if (no_session_tickets) {
+		SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(c, 0);
+	}
 	return true;
 }
 
@@ -159,27 +186,15 @@ static bool copy_alpn(struct tls_ctx *t, const struct tls_config *cfg, struct er
 
 static bool setup_ssl_ctx(struct tls_ctx *t, const struct tls_config *cfg, struct error *err)
 {
-	int min;
-	if (!parse_min_version(cfg->min_version, &min, err))
-		return false;
 	t->ssl_ctx = SSL_CTX_new(TLS_server_method());
 	if (!t->ssl_ctx)
 		return certs_openssl_error(err, ERR_INTERNAL, "creating tls context");
 	SSL_CTX *c = t->ssl_ctx;
-	if (SSL_CTX_set_min_proto_version(c, min) != 1)
-		return certs_openssl_error(err, ERR_INTERNAL, "setting minimum tls version");
-	SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
-				   SSL_OP_NO_COMPRESSION);
-	/* Partial writes let deadline-bounded writes make progress in pieces. */
-	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-				SSL_MODE_RELEASE_BUFFERS);
+	if (!tls_ssl_ctx_common(c, cfg->min_version, NULL, cfg->no_session_tickets, err))
+		return false;
 	static const unsigned char sid_ctx[] = "tern";
 	SSL_CTX_set_session_id_context(c, sid_ctx, sizeof sid_ctx - 1);
 	SSL_CTX_set_dh_auto(c, 1);
-	if (cfg->no_session_tickets) {
-		SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
-		SSL_CTX_set_num_tickets(c, 0);
-	}
 	SSL_CTX_set_client_hello_cb(c, client_hello_cb, t);
 	SSL_CTX_set_cert_cb(c, cert_cb, t);
 	if (t->nalpn > 0)
@@ -331,6 +346,10 @@ void tls_handshake_error(SSL *ssl, int ssl_error, struct error *err)
 	if (e)
 		ERR_error_string_n(e, detail, sizeof detail);
 	ERR_clear_error();
+	if (!SSL_is_server(ssl)) {
+		error_set(err, ERR_INVALID, "tls handshake: %s", detail);
+		return;
+	}
 	uintptr_t hs = hs_get(ssl);
 	const char *offered = wire_version_name((unsigned)(hs & HS_VERSION_MASK));
 	if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_VERSION_TOO_LOW)
@@ -395,7 +414,7 @@ void tls_info_fill(SSL *ssl, struct tls_info *info)
 	}
 	info->resumed = SSL_session_reused(ssl) == 1;
 	X509 *peer = SSL_get0_peer_certificate(ssl);
-	if (peer)
+	if (peer && SSL_is_server(ssl))
 		client_fingerprint(peer, info);
 }
 
@@ -423,8 +442,9 @@ bool tls_unique(SSL *ssl, uint8_t *out, size_t cap, size_t *len, struct error *e
 	 * RFC 5929 3.1: the first Finished message of the latest handshake. In a
 	 * full handshake the client's comes first; resuming, the server's does.
 	 */
-	size_t n = SSL_session_reused(ssl) ? SSL_get_finished(ssl, out, cap)
-					   : SSL_get_peer_finished(ssl, out, cap);
+	bool ours_first = SSL_is_server(ssl) == (SSL_session_reused(ssl) == 1);
+	size_t n =
+	    ours_first ? SSL_get_finished(ssl, out, cap) : SSL_get_peer_finished(ssl, out, cap);
 	if (n == 0 || n > cap)
 		return error_set(err, ERR_INTERNAL, "tls-unique: no finished message (%zu bytes)",
 				 n);

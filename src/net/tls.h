@@ -78,10 +78,10 @@ struct tls_config {
 struct tls_info {
 	char version[8]; /* "TLS1.2", "TLS1.3" */
 	char cipher[64]; /* IANA name, e.g. "TLS_AES_128_GCM_SHA256" */
-	char sni[256];   /* server name the client asked for; "" when none */
+	char sni[256];   /* server name the client asked for (or, as client, sent); "" when none */
 	char alpn[256];  /* negotiated ALPN protocol; "" when none */
 	bool resumed;
-	bool client_cert; /* false: the fields below are zero */
+	bool client_cert; /* server side only; false: the fields below are zero */
 	uint8_t client_spki_sha256[TLS_SHA256_LEN];
 	char client_fp[TLS_FP_B64_LEN + 1]; /* base64url(client_spki_sha256), no padding */
 };
@@ -102,14 +102,25 @@ void tls_ctx_unref(struct tls_ctx *t);
 /* Swaps in changed certificate files; see above. */
 enum tls_reload tls_ctx_reload(struct tls_ctx *t);
 
+/* "TLSv1.2"/"tls1.2" or "TLSv1.3"/"tls1.3" into an OpenSSL version; NULL or "": 0. */
+bool tls_version_parse(const char *s, int *out, struct error *err);
+
+/*
+ * Settings every tern SSL_CTX has, server or client: TLS 1.2 at least (or
+ * min_version), at most max_version (NULL: the highest), no renegotiation or
+ * compression, partial writes, and optionally no session tickets.
+ */
+bool tls_ssl_ctx_common(SSL_CTX *c, const char *min_version, const char *max_version,
+			bool no_session_tickets, struct error *err);
+
 /* True when SNI name matches certificate DNS name pattern (see above). */
 bool tls_name_matches(const char *pattern, const char *name);
 
 /*
  * For the connection layer (conn.c): a new server SSL object for this
  * context, the error message for a failed handshake, the facts of a finished
- * one, and channel binding data (RFC 9266 tls-exporter for TLS 1.3, or 1.2
- * with extended master secret; RFC 5929 tls-unique for TLS 1.2).
+ * one (either side), and channel binding data (either side) (RFC 9266 tls-exporter for TLS 1.3,
+ * or 1.2 with extended master secret; RFC 5929 tls-unique for TLS 1.2).
  */
 SSL *tls_ssl_new(struct tls_ctx *t, struct error *err);
 void tls_handshake_error(SSL *ssl, int ssl_error, struct error *err);
