@@ -7,13 +7,19 @@
 #include "cmd/cmd.h"
 
 #include "base/address.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "cmd/flags.h"
 #include "config/schema.h"
+#include "net/certgen.h"
+#include "net/dial.h"
+#include "net/tlsclient.h"
 #include "smtp/client.h"
+
+#include <openssl/crypto.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -27,6 +33,7 @@
 #define SUBMIT_CONF_MAX    (64 * 1024)
 #define SENDMAIL_INPUT_MAX (INT64_C(256) * 1024 * 1024)
 #define FAILURES_DIR       "ternsubmit.failures"
+#define SUBMIT_TIMEOUT_MS  (60 * 1000)
 
 /* ---- /etc/ternsubmit.conf: the fields of mox's moxsubmit.conf ---- */
 
@@ -309,6 +316,105 @@ static void save_failure(const struct buf *msg)
 	free(dir);
 }
 
+/* A raw-url-base64 Ed25519 private key (its 32-byte seed, or seed and public key) as PEM
+ * key and a certificate made for it on the fly: only the key matters to the server. */
+static bool ed25519_client_cert(const char *b64url, struct buf *key_pem, struct buf *cert_pem,
+				struct error *err)
+{
+	unsigned char raw[64];
+	struct str in = str_from(b64url);
+	bool ok = base64_decode_exact(BASE64_URL_NOPAD, in, raw, 32) ||
+		  base64_decode_exact(BASE64_URL_NOPAD, in, raw, 64);
+	if (!ok)
+		error_set(err, ERR_INVALID, "ed25519 key must be 32 or 64 bytes in base64url");
+	else
+		ok = certgen_ed25519_cert(raw, "tern sendmail", 365, key_pem, cert_pem, err);
+	OPENSSL_cleanse(raw, sizeof raw);
+	return ok;
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* The TLS context for the submission server: verified against the system's CAs (or
+ * TERNSUBMIT_CAFILE), with the configured client certificate. */
+static struct tls_client *submit_tls(const struct submitconf *sc, bool *client_cert,
+				     struct error *err)
+{
+	struct buf key = BUF_INIT, cert = BUF_INIT;
+	struct tls_client_config tc = {
+	    .ca_file = nonempty(getenv("TERNSUBMIT_CAFILE")),
+	    .cert_file = nonempty(sc->client_auth_cert_private_key_pem_file),
+	};
+	const char *ed = nonempty(sc->client_auth_ed25519_private_key);
+	struct tls_client *t = NULL;
+	if (!tc.cert_file && ed) {
+		if (!ed25519_client_cert(ed, &key, &cert, err))
+			goto out;
+		tc.cert_pem = &cert;
+		tc.key_pem = &key;
+	}
+	*client_cert = tc.cert_file || tc.cert_pem;
+	t = tls_client_new(&tc, err);
+out:
+	if (key.data)
+		OPENSSL_cleanse(key.data, key.cap);
+	buf_free(&key);
+	buf_free(&cert);
+	return t;
+}
+
+static bool submit(const struct submitconf *sc, const char *rcpt, const struct buf *msg,
+		   bool requiretls, struct error *err)
+{
+	bool client_cert = false;
+	struct tls_client *tls = NULL;
+	if (sc->tls || sc->starttls) {
+		tls = submit_tls(sc, &client_cert, err);
+		if (!tls)
+			return false;
+	}
+	struct smtp_client_opts o = {
+	    .ehlo_name = nonempty(sc->local_hostname),
+	    .tls = sc->tls        ? SMTP_CLIENT_TLS_IMPLICIT
+		   : sc->starttls ? SMTP_CLIENT_TLS_STARTTLS
+				  : SMTP_CLIENT_TLS_NONE,
+	    .tls_ctx = tls,
+	    .tls_params = {.verify = TLS_VERIFY_PKIX, .server_name = sc->host},
+	    .username = sc->username,
+	    .password = sc->password,
+	    .auth_mech = sc->auth_method,
+	    .client_cert = client_cert,
+	    .timeout_ms = SUBMIT_TIMEOUT_MS,
+	    .data_timeout_ms = SUBMIT_TIMEOUT_MS,
+	};
+	struct dial_opts d = {.timeout_ms = SUBMIT_TIMEOUT_MS, .pkg = log_pkg("smtpclient")};
+	struct smtp_client *c = smtp_client_dial(sc->host, (uint16_t)sc->port, &o, &d, err);
+	tls_client_unref(tls);
+	if (!c)
+		return false;
+	const char *rcpts[1] = {rcpt};
+	/* As mox's sendmail: the message is declared 8-bit, whatever it holds. */
+	struct smtp_tx tx = {
+	    .mail_from = sc->from,
+	    .rcpts = rcpts,
+	    .nrcpts = 1,
+	    .msg = {.data = msg->data, .len = msg->len, .fd = -1},
+	    .need_8bitmime = true,
+	    .requiretls = requiretls,
+	};
+	struct smtp_tx_result res;
+	smtp_tx_result_init(&res);
+	bool ok = smtp_client_send(c, &tx, &res, err);
+	smtp_tx_result_free(&res);
+	if (smtp_client_usable(c))
+		smtp_client_quit(c, NULL);
+	smtp_client_free(c);
+	return ok;
+}
+
 static int run_sendmail(const struct cmd_env *env, int argc, char **argv)
 {
 	(void)env;
@@ -328,40 +434,10 @@ static int run_sendmail(const struct cmd_env *env, int argc, char **argv)
 		goto out;
 	}
 	bool requiretls = sc.require_tls && strcmp(sc.require_tls, "yes") == 0;
-	struct smtp_client_opts o = {
-	    .host = sc.host,
-	    .port = (uint16_t)sc.port,
-	    .tls = sc.tls        ? SMTP_CLIENT_TLS_IMPLICIT
-		   : sc.starttls ? SMTP_CLIENT_TLS_STARTTLS
-				 : SMTP_CLIENT_TLS_NONE,
-	    .tls_verify = true,
-	    .ca_file = getenv("TERNSUBMIT_CAFILE"),
-	    .ehlo_name = sc.local_hostname && *sc.local_hostname ? sc.local_hostname : NULL,
-	    .username = sc.username,
-	    .password = sc.password,
-	    .auth_mech = sc.auth_method,
-	    .cert_pem_file = sc.client_auth_cert_private_key_pem_file &&
-				     *sc.client_auth_cert_private_key_pem_file
-				 ? sc.client_auth_cert_private_key_pem_file
-				 : NULL,
-	    .ed25519_key = sc.client_auth_ed25519_private_key && *sc.client_auth_ed25519_private_key
-			       ? sc.client_auth_ed25519_private_key
-			       : NULL,
-	};
-	if (requiretls && !sc.tls && !sc.starttls) {
+	if (requiretls && !sc.tls && !sc.starttls)
 		error_set(&err, ERR_INVALID, "RequireTLS yes needs TLS or STARTTLS to the server");
-	} else {
-		struct smtp_client *c = smtp_client_connect(&o, &err);
-		const char *rcpts[1] = {sa.recipient};
-		bool ok = c && smtp_client_submit(c, sc.from, rcpts, 1, msg.data, msg.len,
-						  requiretls, &err);
-		if (c) {
-			smtp_client_quit(c);
-			smtp_client_free(c);
-		}
-		if (ok)
-			goto out;
-	}
+	else if (submit(&sc, sa.recipient, &msg, requiretls, &err))
+		goto out;
 	fprintf(stderr, "tern: submit failed: %s\n", err.msg);
 	save_failure(&msg);
 	rc = 1;
@@ -373,51 +449,83 @@ out:
 
 /* ---- smtp dial ---- */
 
-/* Copies between stdin/stdout and the session until either side closes. */
-static int relay(struct smtp_client *c)
+/* Sends what was typed on stdin, lines ending in LF sent with CRLF; false at its end. */
+static bool relay_stdin(struct conn *c, int *rc)
 {
-	char buf[16 * 1024];
+	char buf[8 * 1024];
+	ssize_t n = read(0, buf, sizeof buf);
+	if (n <= 0)
+		return false;
+	struct buf out = BUF_INIT;
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			buf_putc(&out, '\r');
+		buf_putc(&out, buf[i]);
+	}
+	struct error err;
+	if (!conn_write(c, out.data, out.len, &err) || !conn_flush(c, &err))
+		*rc = cmd_fail("%s", err.msg);
+	buf_free(&out);
+	return *rc == 0;
+}
+
+/* Copies what the server sends to stdout; false when it closed or failed. */
+static bool relay_server(struct conn *c, int *rc)
+{
+	struct str chunk;
+	struct error err;
+	if (!conn_read_some(c, 16 * 1024, &chunk, &err)) {
+		if (err.kind == ERR_TIMEOUT) /* a TLS record still arriving */
+			return true;
+		if (err.kind != ERR_CLOSED)
+			*rc = cmd_fail("%s", err.msg);
+		return false;
+	}
+	fwrite(chunk.p, 1, chunk.len, stdout);
+	fflush(stdout);
+	return true;
+}
+
+/* Copies between stdin/stdout and the session until the server closes. */
+static int relay(struct conn *c)
+{
 	bool stdin_open = true;
+	int rc = 0;
+	conn_set_timeouts(c, 1000, SMTP_CLIENT_TIMEOUT_MS);
 	for (;;) {
-		struct pollfd p[2] = {{smtp_client_fd(c), POLLIN, 0}, {0, POLLIN, 0}};
+		struct pollfd p[2] = {{conn_fd(c), POLLIN, 0}, {0, POLLIN, 0}};
 		int np = stdin_open ? 2 : 1;
-		if (smtp_client_pending(c) == 0 && poll(p, (nfds_t)np, -1) < 0) {
+		if (conn_buffered(c) == 0 && poll(p, (nfds_t)np, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return cmd_fail("poll: %s", strerror(errno));
 		}
-		struct error err;
-		if (smtp_client_pending(c) > 0 || p[0].revents) {
-			size_t n;
-			if (!smtp_client_read_raw(c, buf, sizeof buf, &n, 1000, &err)) {
-				if (err.kind == ERR_TIMEOUT)
-					continue;
-				return cmd_fail("%s", err.msg);
-			}
-			if (n == 0)
-				return 0;
-			fwrite(buf, 1, n, stdout);
-			fflush(stdout);
-		}
-		if (stdin_open && p[1].revents) {
-			ssize_t n = read(0, buf, sizeof buf / 2);
-			if (n <= 0) {
-				stdin_open = false;
-				continue;
-			}
-			/* Lines typed with LF are sent with CRLF. */
-			struct buf out = BUF_INIT;
-			for (ssize_t i = 0; i < n; i++) {
-				if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
-					buf_putc(&out, '\r');
-				buf_putc(&out, buf[i]);
-			}
-			bool ok = smtp_client_write_raw(c, out.data, out.len, &err);
-			buf_free(&out);
-			if (!ok)
-				return cmd_fail("%s", err.msg);
+		if ((conn_buffered(c) > 0 || p[0].revents) && !relay_server(c, &rc))
+			return rc;
+		if (stdin_open && p[1].revents && !relay_stdin(c, &rc)) {
+			if (rc != 0)
+				return rc;
+			stdin_open = false;
 		}
 	}
+}
+
+/* "[::1]:25", "host:25", "host", or a bare IPv6 address without port. */
+static char *split_host_port(const char *arg, uint16_t *port)
+{
+	char *host = xstrdup(arg);
+	*port = 25;
+	char *colon = strrchr(host, ':');
+	if (host[0] == '[' && colon && colon[-1] == ']') {
+		*colon = '\0';
+		*port = (uint16_t)atoi(colon + 1);
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	} else if (colon && strchr(host, ':') == colon) {
+		*colon = '\0';
+		*port = (uint16_t)atoi(colon + 1);
+	}
+	return host;
 }
 
 static int run_smtp_dial(const struct cmd_env *env, int argc, char **argv)
@@ -454,37 +562,34 @@ static int run_smtp_dial(const struct cmd_env *env, int argc, char **argv)
 		flags_print(&fs, stderr);
 		return 2;
 	}
-	char *host = xstrdup(argv[first]);
-	uint16_t port = 25;
-	char *colon = strrchr(host, ':');
-	/* "[::1]:25", "host:25", or a bare IPv6 address without port. */
-	if (host[0] == '[' && colon && colon[-1] == ']') {
-		*colon = '\0';
-		port = (uint16_t)atoi(colon + 1);
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host));
-	} else if (colon && strchr(host, ':') == colon) {
-		*colon = '\0';
-		port = (uint16_t)atoi(colon + 1);
+	uint16_t port;
+	char *host = split_host_port(argv[first], &port);
+	struct tls_client *tls = NULL;
+	if (!notls) {
+		struct tls_client_config tc = {.ca_file = nonempty(certs),
+					       .min_version = nonempty(vmin),
+					       .max_version = nonempty(vmax),
+					       .no_session_tickets = notickets};
+		tls = tls_client_new(&tc, &err);
+		if (!tls) {
+			free(host);
+			return cmd_fail("tls: %s", err.msg);
+		}
 	}
-	struct logger lg = {log_pkg("smtpclient"), 0};
+	/* Without -tlsverify any certificate will do, as mox's smtp dial. */
 	struct smtp_client_opts o = {
-	    .host = host,
-	    .port = port,
+	    .ehlo_name = ehlo,
 	    .tls = notls      ? SMTP_CLIENT_TLS_NONE
 		   : forcetls ? SMTP_CLIENT_TLS_STARTTLS
 			      : SMTP_CLIENT_TLS_OPPORTUNISTIC,
-	    .tls_verify = verify,
-	    .tls_name = remote,
-	    .ca_file = certs,
-	    .tls_min = vmin,
-	    .tls_max = vmax,
-	    .no_session_tickets = notickets,
-	    .ehlo_name = ehlo,
-	    .lg = &lg,
+	    .tls_ctx = tls,
+	    .tls_params = {.verify = verify ? TLS_VERIFY_PKIX : TLS_VERIFY_NONE,
+			   .server_name = remote && *remote ? remote : host},
 	};
+	struct dial_opts d = {.pkg = log_pkg("smtpclient")};
 	int rc;
-	struct smtp_client *c = smtp_client_connect(&o, &err);
+	struct smtp_client *c = smtp_client_dial(host, port, &o, &d, &err);
+	tls_client_unref(tls);
 	if (!c) {
 		rc = cmd_fail("dial %s: %s", argv[first], err.msg);
 	} else {
@@ -492,7 +597,7 @@ static int run_smtp_dial(const struct cmd_env *env, int argc, char **argv)
 			"connected to %s:%u%s%s, session initialized, copying stdin/stdout\n", host,
 			port, smtp_client_tls_active(c) ? ", tls " : ", no tls",
 			smtp_client_tls_desc(c));
-		rc = relay(c);
+		rc = relay(smtp_client_conn(c));
 		smtp_client_free(c);
 	}
 	free(host);

@@ -168,3 +168,59 @@ void smtp_bdat_feed(struct smtp_bdat_decoder *d, const char *in, size_t n, struc
 	}
 	bdat_emit(d, out, in + start, n - start);
 }
+
+void smtp_data_encoder_init(struct smtp_data_encoder *e)
+{
+	e->mid_line = false;
+	e->cr = false;
+}
+
+static void line_end(struct smtp_data_encoder *e, struct buf *out)
+{
+	buf_append(out, "\r\n", 2);
+	e->mid_line = false;
+	e->cr = false;
+}
+
+void smtp_data_encode(struct smtp_data_encoder *e, const char *in, size_t n, struct buf *out)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (e->mid_line && !e->cr) {
+			/* Most bytes: copy the run up to the next CR or LF. */
+			size_t j = i;
+			while (j < n && in[j] != '\r' && in[j] != '\n')
+				j++;
+			buf_append(out, in + i, j - i);
+			i = j;
+			if (i == n)
+				break;
+		}
+		char c = in[i++];
+		if (e->cr) {
+			line_end(e, out); /* CRLF, or a bare CR made a line end */
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r') {
+			e->cr = true;
+			continue;
+		}
+		if (c == '\n') {
+			line_end(e, out); /* a bare LF */
+			continue;
+		}
+		/* RFC 5321 4.5.2: a line starting with '.' gets one more. */
+		if (!e->mid_line && c == '.')
+			buf_putc(out, '.');
+		buf_putc(out, c);
+		e->mid_line = true;
+	}
+}
+
+void smtp_data_encode_end(struct smtp_data_encoder *e, struct buf *out)
+{
+	if (e->cr || e->mid_line)
+		line_end(e, out);
+	buf_append(out, ".\r\n", 3);
+}

@@ -18,6 +18,13 @@
  * BDAT. Chunk data is taken as is, except that bare LFs become CRLF so the
  * stored message has one line ending; the state carries over chunks.
  *
+ * Encoding, for the client: smtp_data_encode dot-stuffs a message for DATA
+ * (a '.' starting a line is doubled) and writes every line end as CRLF, a
+ * bare CR or a bare LF included, so what the receiver takes as the end of
+ * data is exactly where we put it; smtp_data_encode_end ends the last line
+ * if needed and appends CRLF "." CRLF. Like the decoders it works on pieces
+ * of any size with the state carried over.
+ *
  * Plain values; one decoder per transaction; no locking, no allocation
  * besides the caller's buf.
  */
@@ -59,5 +66,16 @@ struct smtp_bdat_decoder {
 void smtp_bdat_init(struct smtp_bdat_decoder *d, uint64_t max);
 /* Appends the chunk bytes, bare LF as CRLF, to out while within max. */
 void smtp_bdat_feed(struct smtp_bdat_decoder *d, const char *in, size_t n, struct buf *out);
+
+struct smtp_data_encoder {
+	bool mid_line; /* the last byte written was not a line end */
+	bool cr;       /* a CR is pending: its line end is written with what follows */
+};
+
+void smtp_data_encoder_init(struct smtp_data_encoder *e);
+/* Appends the encoding of n message bytes to out. */
+void smtp_data_encode(struct smtp_data_encoder *e, const char *in, size_t n, struct buf *out);
+/* Appends the end of the data: a CRLF if the last line has none, then ".\r\n". */
+void smtp_data_encode_end(struct smtp_data_encoder *e, struct buf *out);
 
 #endif
