@@ -28,7 +28,7 @@ def available():
 
 class Postfix:
     def __init__(self, workdir, relay_port=None, maildir_users=(), hostname="postfix.test.example",
-                 message_size_limit=10240000):
+                 message_size_limit=10240000, tls_cert=None, tls_key=None):
         self.dir = workdir
         self.conf = os.path.join(workdir, "conf")
         self.queue = os.path.join(workdir, "queue")
@@ -71,6 +71,12 @@ class Postfix:
             lines += ["relayhost = [127.0.0.1]:%d" % relay_port,
                       "smtp_tls_security_level = may",
                       "smtp_tls_loglevel = 1"]
+        if tls_cert:
+            # STARTTLS offered to clients, with this certificate (chain after the leaf).
+            lines += ["smtpd_tls_cert_file = " + tls_cert,
+                      "smtpd_tls_key_file = " + tls_key,
+                      "smtpd_tls_security_level = may",
+                      "smtpd_tls_loglevel = 1"]
         if maildir_users:
             vmap = os.path.join(self.conf, "vmailbox")
             with open(vmap, "w") as f:

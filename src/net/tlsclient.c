@@ -195,10 +195,12 @@ static bool setup_ssl(SSL *ssl, const struct tls_client_params *p, struct tls_cl
 {
 	SSL_set_connect_state(ssl);
 	if (p->server_name && !is_ip_literal(p->server_name)) {
-		/* RFC 6066 3: SNI carries host names only. */
-		if (!SSL_set_tlsext_host_name(ssl, p->server_name))
+		/* RFC 6066 3: SNI carries host names only. A mutable copy: OpenSSL's macro casts
+		 * away const. */
+		if (!str_copy(res->server_name, sizeof res->server_name, p->server_name))
+			return error_set(err, ERR_INVALID, "tls: server name too long");
+		if (!SSL_set_tlsext_host_name(ssl, res->server_name))
 			return certs_openssl_error(err, ERR_INVALID, "tls: server name for sni");
-		str_copy(res->server_name, sizeof res->server_name, p->server_name);
 	}
 	bool enforce = p->verify == TLS_VERIFY_PKIX || p->verify == TLS_VERIFY_DANE;
 	SSL_set_verify(ssl, enforce ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);

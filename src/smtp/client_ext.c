@@ -25,10 +25,7 @@ static bool each_keyword_line(const struct smtp_reply *ehlo, bool (*fn)(struct s
 static struct str keyword_of(struct str line, struct str *params)
 {
 	struct str kw;
-	if (!str_cut(line, ' ', &kw, params)) {
-		kw = line;
-		*params = STR_LIT("");
-	}
+	str_cut(line, ' ', &kw, params); /* without a space: all of it, no parameters */
 	*params = str_trim(*params);
 	return kw;
 }
@@ -78,10 +75,7 @@ static void parse_limits(struct str params, struct smtp_exts *x)
 	unsigned mail = 0, rcpt = 0, domain = 0;
 	struct str item, rest = params;
 	while (rest.len > 0) {
-		if (!str_cut(rest, ' ', &item, &rest)) {
-			item = rest;
-			rest = STR_LIT("");
-		}
+		str_cut(rest, ' ', &item, &rest); /* without a space: all of it, rest empty */
 		struct str name, value;
 		if (item.len == 0 || !str_cut(item, '=', &name, &value) || name.len == 0 ||
 		    value.len == 0)
