@@ -8,8 +8,10 @@ TLSA records — with the RFC 8460 result types a TLS report is built from.
 TLSA records are made by hand from the test certificates; no DNS is needed.
 """
 
+import base64
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -195,6 +197,7 @@ def test_several_messages_over_one_verified_connection(server, pki, tmp_path):
     assert tls["handshake"] == "1" and tls["verified"] == "1" and tls["pkix"] == "ok", tls
     assert tls["failure"] == "" and tls["sni"] == "mx.test.example" and tls["chain"] == "2"
     assert tls["subject"] == "CN=mx.test.example" and tls["issuer"] == "CN=tern test CA"
+    assert facts["peerchain"]["pem"] == "2"
     assert facts["ehlo"]["pipelining"] == "1" and facts["ehlo"]["chunking"] == "1"
     for i in ("0", "1"):
         tx = facts["tx " + i]
@@ -312,12 +315,19 @@ def test_unusable_tlsa_records_mean_no_handshake(server, pki):
     assert tls["handshake"] == "0" and tls["chain"] == "0"
 
 
-def test_implicit_tls_and_starttls_required_without_offer(server, pki):
+def test_implicit_tls_with_a_client_certificate_and_starttls_without_offer(server, pki):
+    # A client certificate from a PEM file with certificate and key: the server sees its key.
+    cert, key = pki.leaf("client", "client.test.example", "ca")
+    both = pki.path("client-both.pem")
+    with open(both, "wb") as f:
+        f.write(open(cert, "rb").read() + open(key, "rb").read())
     p, facts = smtpsend("-connect", "127.0.0.1:%d" % server.ports["submissions"], "-tls",
                         "implicit", "-verify", "pkix", "-name", "mx.test.example", "-cafile",
-                        pki.path("ca.crt"))
+                        pki.path("ca.crt"), "-clientcert", both)
     assert p.returncode == 0, p.stdout + p.stderr
     assert facts["tls"]["verified"] == "1" and facts["tls"]["version"].startswith("TLS1.")
+    fp = base64.urlsafe_b64encode(hashlib.sha256(pki.spki("client")).digest()).rstrip(b"=")
+    server.wait_log(r"clientfp=%s" % re.escape(fp.decode()))
     # Opportunistic without an offer: plain text, reported as starttls-not-supported.
     fake = subprocess.Popen([sys.executable, "-c", PLAIN_SERVER], stdout=subprocess.PIPE,
                             text=True)

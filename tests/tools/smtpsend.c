@@ -7,7 +7,8 @@
  *   smtpsend (-connect IP:PORT ... | -host NAME -port N) [-local IP]...
  *            [-tls none|opportunistic|starttls|implicit]
  *            [-verify none|opportunistic|pkix|dane] [-name NAME] [-morename NAME]...
- *            [-cafile FILE] [-clientcert PEMFILE] [-tlsa "USAGE SELECTOR MTYPE HEX"]...
+ *            [-cafile FILE] [-clientcert PEMFILE [-certlogin]]
+ *            [-tlsa "USAGE SELECTOR MTYPE HEX"]...
  *            [-ehlo NAME] [-user U -pass P] [-from ADDR] [-rcpt ADDR]... [-msg FILE]...
  *            [-8bit] [-smtputf8] [-requiretls] [-timeout MS] [-dialtimeout MS]
  *
@@ -49,7 +50,7 @@ struct opts {
 	size_t nrcpts;
 	const char *msgs[MAX_ITEMS];
 	size_t nmsgs;
-	bool eightbit, smtputf8, requiretls;
+	bool eightbit, smtputf8, requiretls, certlogin;
 	int timeout_ms, dial_timeout_ms;
 };
 
@@ -83,6 +84,8 @@ static bool parse_switch(struct opts *o, const char *f)
 		o->smtputf8 = true;
 	else if (strcmp(f, "-requiretls") == 0)
 		o->requiretls = true;
+	else if (strcmp(f, "-certlogin") == 0)
+		o->certlogin = true;
 	else
 		return false;
 	return true;
@@ -226,6 +229,20 @@ static void print_exts(const struct smtp_exts *x)
 	       x->size, (unsigned long long)x->size_max, x->auth_mechs);
 }
 
+/* How many certificates conn_tls_peer_chain_pem gives, when TLS is on. */
+static void print_chain(struct conn *c)
+{
+	struct buf pem = BUF_INIT;
+	if (conn_tls(c) && conn_tls_peer_chain_pem(c, &pem, NULL)) {
+		size_t n = 0;
+		for (const char *p = buf_cstr(&pem); (p = strstr(p, "-----BEGIN CERTIFICATE-----"));
+		     p++)
+			n++;
+		printf("peerchain pem=%zu\n", n);
+	}
+	buf_free(&pem);
+}
+
 static struct conn *dial(const struct opts *o, struct error *err)
 {
 	struct dial_addr local[MAX_ITEMS], to[MAX_ITEMS];
@@ -319,7 +336,7 @@ static int run(const struct opts *o, struct tls_client *tls, const struct tls_tl
 			   .ntlsa = o->ntlsa},
 	    .username = o->user,
 	    .password = o->pass,
-	    .client_cert = o->clientcert != NULL,
+	    .client_cert = o->certlogin,
 	    .timeout_ms = o->timeout_ms,
 	    .data_timeout_ms = o->timeout_ms,
 	};
@@ -327,6 +344,7 @@ static int run(const struct opts *o, struct tls_client *tls, const struct tls_tl
 	bool ok = smtp_client_hello(c, &err);
 	if (smtp_client_tls_result(c))
 		print_tls(smtp_client_tls_result(c));
+	print_chain(smtp_client_conn(c));
 	if (!ok) {
 		print_error("hello", &err);
 	} else {
