@@ -29,6 +29,7 @@ struct fake {
 	pthread_t thread;
 	struct buf log;      /* commands received, one per line */
 	struct buf messages; /* message data received, each followed by "\n--\n" */
+	bool joined;
 };
 
 #define CLOSE "close"
@@ -167,10 +168,25 @@ static struct smtp_client *start(struct fake *f, int timeout_ms)
 	return smtp_client_new(conn_new(fds[1], NULL), &o);
 }
 
+/* Waits for the fake's end (after QUIT or the client's close): its log is then complete. */
+static void join(struct fake *f)
+{
+	if (!f->joined)
+		pthread_join(f->thread, NULL);
+	f->joined = true;
+}
+
+static void quit_and_join(struct fake *f, struct smtp_client *c)
+{
+	struct error err;
+	cr_assert(smtp_client_quit(c, &err), "quit: %s", err.msg);
+	join(f);
+}
+
 static void finish(struct fake *f, struct smtp_client *c)
 {
 	smtp_client_free(c);
-	pthread_join(f->thread, NULL);
+	join(f);
 	conn_free(f->conn);
 	buf_free(&f->log);
 	buf_free(&f->messages);
@@ -214,10 +230,9 @@ Test(smtp_client, one_transaction_with_data_and_per_recipient_replies)
 	cr_assert_eq(res.data.code, 250);
 	cr_assert_str_eq(res.data.ecode, "2.0.0");
 	cr_assert_not(res.chunking || res.pipelined);
-	cr_assert(smtp_client_quit(c, &err), "%s", err.msg);
+	quit_and_join(&f, c);
 	smtp_tx_result_free(&res);
 	finish(&f, c);
-	/* Not finish's buffers: checked before it frees them. */
 }
 
 Test(smtp_client, what_goes_over_the_wire)
@@ -232,19 +247,14 @@ Test(smtp_client, what_goes_over_the_wire)
 	smtp_tx_result_init(&res);
 	struct error err;
 	cr_assert(smtp_client_send(c, &tx, &res, &err), "%s", err.msg);
-	cr_assert(smtp_client_quit(c, &err));
-	pthread_join(f.thread, NULL);
+	quit_and_join(&f, c);
 	cr_assert_str_eq(buf_cstr(&f.log),
 			 "EHLO client.example\n"
 			 "MAIL FROM:<> SIZE=20 BODY=8BITMIME SMTPUTF8 REQUIRETLS\n"
 			 "RCPT TO:<ü@x.example>\nDATA\nQUIT\n");
 	cr_assert_str_eq(buf_cstr(&f.messages), ".dot\r\nbare lf\r\nbare cr\r\n\n--\n");
-	f.thread = pthread_self(); /* joined already */
 	smtp_tx_result_free(&res);
-	smtp_client_free(c);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 Test(smtp_client, pipelining_and_chunking_and_several_transactions)
@@ -271,8 +281,7 @@ Test(smtp_client, pipelining_and_chunking_and_several_transactions)
 		cr_assert_eq(res.accepted, n - (n + 6) / 10);
 		smtp_tx_result_free(&res);
 	}
-	cr_assert(smtp_client_quit(c, &err));
-	pthread_join(f.thread, NULL);
+	quit_and_join(&f, c);
 	/* BDAT sends the bytes as they are. */
 	cr_assert_str_eq(buf_cstr(&f.messages),
 			 "raw\nbytes.\r\n.\r\n\n--\nraw\nbytes.\r\n.\r\n\n--\n"
@@ -283,11 +292,7 @@ Test(smtp_client, pipelining_and_chunking_and_several_transactions)
 		free(names[i]);
 	free(names);
 	free(rcpts);
-	f.thread = pthread_self();
-	smtp_client_free(c);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 Test(smtp_client, refused_transaction_is_reset_before_the_next)
@@ -324,8 +329,7 @@ Test(smtp_client, refused_transaction_is_reset_before_the_next)
 	smtp_tx_result_init(&res);
 	cr_assert(smtp_client_send(c, &tx, &res, &err), "%s", err.msg);
 	smtp_tx_result_free(&res);
-	cr_assert(smtp_client_quit(c, &err));
-	pthread_join(f.thread, NULL);
+	quit_and_join(&f, c);
 	const char *log = buf_cstr(&f.log);
 	/* RSET after each transaction that got as far as an accepted MAIL. */
 	const char *first = strstr(log, "RCPT TO:<bad2@x.example>\nRSET\nMAIL");
@@ -335,11 +339,7 @@ Test(smtp_client, refused_transaction_is_reset_before_the_next)
 	cr_assert(strstr(log, "MAIL FROM:<refused@client.example>\nRCPT TO:<good@x.example>\n"
 			      "MAIL FROM:<me@"),
 		  "%s", log);
-	f.thread = pthread_self();
-	smtp_client_free(c);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 Test(smtp_client, too_many_recipients_without_pipelining)
@@ -359,14 +359,9 @@ Test(smtp_client, too_many_recipients_without_pipelining)
 		cr_assert_str_eq(res.rcpt[i].ecode, "4.5.3");
 	}
 	smtp_tx_result_free(&res);
-	cr_assert(smtp_client_quit(c, &err));
-	pthread_join(f.thread, NULL);
+	quit_and_join(&f, c);
 	cr_assert_null(strstr(buf_cstr(&f.log), "c@x.example"));
-	f.thread = pthread_self();
-	smtp_client_free(c);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 Test(smtp_client, needs_the_server_lacks_fail_before_sending)
@@ -399,14 +394,9 @@ Test(smtp_client, needs_the_server_lacks_fail_before_sending)
 		smtp_tx_result_free(&res);
 	}
 	cr_assert(smtp_client_usable(c));
-	cr_assert(smtp_client_quit(c, &err));
-	pthread_join(f.thread, NULL);
+	quit_and_join(&f, c);
 	cr_assert_str_eq(buf_cstr(&f.log), "EHLO client.example\nQUIT\n");
-	f.thread = pthread_self();
-	smtp_client_free(c);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 Test(smtp_client, message_from_a_file_with_a_prefix)
@@ -443,14 +433,11 @@ Test(smtp_client, message_from_a_file_with_a_prefix)
 	close(fd);
 	unlink(path);
 	smtp_client_free(c);
-	pthread_join(f.thread, NULL);
+	join(&f);
 	cr_assert(strncmp(buf_cstr(&f.messages),
 			  "Received: by test\r\nSubject: file\r\n\r\nbody\r\n\n--\n", 46) == 0,
 		  "%s", buf_cstr(&f.messages));
-	f.thread = pthread_self();
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, NULL);
 }
 
 Test(smtp_client, helo_when_ehlo_is_unknown_and_refused_greeting)
@@ -496,11 +483,7 @@ static void bad_answer(const char *command, const char *answer, int timeout_ms,
 	cr_assert_not(smtp_client_usable(c));
 	cr_assert_not(smtp_client_quit(c, NULL));
 	/* The client closes; the fake sees the end. */
-	smtp_client_free(c);
-	pthread_join(f.thread, NULL);
-	conn_free(f.conn);
-	buf_free(&f.log);
-	buf_free(&f.messages);
+	finish(&f, c);
 }
 
 static char *huge_reply(size_t lines, size_t width)
