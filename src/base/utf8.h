@@ -1,7 +1,7 @@
 /*
  * utf8: validation and decoding of UTF-8 (RFC 3629).
  *
- * Validation is strict: overlong encodings, surrogates (U+D800..U+DFFF) and
+ * (and encoding). Validation is strict: overlong encodings, surrogates (U+D800..U+DFFF) and
  * code points above U+10FFFF are invalid, as RFC 3629 section 3 requires.
  * Decoding never reads past the given length.
  */
@@ -20,6 +20,10 @@ bool utf8_valid(const char *s, size_t n);
  * used (1..4) and sets *cp, or returns 0 for an invalid or truncated sequence.
  */
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* Encodes cp into out; returns the bytes written (1..4), 0 for surrogates and values above
+ * U+10FFFF. */
+size_t utf8_encode(uint32_t cp, char out[4]);
 
 /* True when s has a byte >= 0x80. */
 bool utf8_has_nonascii(const char *s, size_t n);

@@ -82,16 +82,20 @@ void imap_sess_enable_condstore(struct imap_session *s)
 void imap_cmd_enable(struct imap_session *s)
 {
 	const struct imap_enable_args *a = &s->cmd.u.enable;
-	static const unsigned enableable =
+	static const imap_caps enableable =
 	    IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT | IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC;
-	unsigned newly = 0;
+	imap_caps newly = 0;
+	/* RFC 6855 3: "ENABLE UTF8=ACCEPT" is only valid in the authenticated state. */
+	for (size_t i = 0; s->selected && i < a->n; i++)
+		if (imap_cap_parse(a->caps[i]) == IMAP_CAP_UTF8_ACCEPT) {
+			imap_sess_bad(s, NULL,
+				      "UTF8=ACCEPT must be enabled before SELECT or EXAMINE");
+			return;
+		}
 	for (size_t i = 0; i < a->n; i++) {
-		unsigned cap = imap_cap_parse(a->caps[i]);
+		imap_caps cap = imap_cap_parse(a->caps[i]);
 		if (!(cap & enableable) || !imap_sess_has(s, cap))
 			continue; /* RFC 5161 3.1: unknown ones are ignored */
-		/* RFC 6855 3: UTF8=ACCEPT only before a mailbox is selected. */
-		if (cap == IMAP_CAP_UTF8_ACCEPT && s->selected)
-			continue;
 		if (cap == IMAP_CAP_QRESYNC && !(s->enabled & IMAP_CAP_CONDSTORE)) {
 			/* RFC 7162 3.2.3: QRESYNC implies CONDSTORE. */
 			imap_sess_enable_condstore(s);
@@ -105,7 +109,7 @@ void imap_cmd_enable(struct imap_session *s)
 	}
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "ENABLED");
-	for (unsigned bit = 1; bit; bit <<= 1)
+	for (imap_caps bit = 1; bit; bit <<= 1)
 		if (newly & bit)
 			buf_printf(&b, " %s", imap_cap_name(bit));
 	imap_sess_untagged(s, "%s", b.data);

@@ -46,8 +46,18 @@ void imap_cmd_create(struct imap_session *s)
 	/* As mox: new mailboxes are subscribed (so clients that list subscriptions see them). */
 	struct store_mailbox_create o = {.specialuse = a->use, .subscribe = true};
 	struct error err;
-	if (!store_mailbox_create(s->account, name, &o, s->sub, NULL, &err)) {
+	int64_t id = 0;
+	if (!store_mailbox_create(s->account, name, &o, s->sub, &id, &err)) {
 		imap_sess_no_err(s, "CREATE", &err);
+		return;
+	}
+	if (imap_sess_has(s, IMAP_CAP_OBJECTID)) {
+		/* RFC 8474 4.1: the new mailbox's MAILBOXID in the tagged OK. */
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "MAILBOXID ");
+		imap_put_objectid('F', id, &b);
+		imap_sess_ok(s, b.data, "CREATE completed");
+		buf_free(&b);
 		return;
 	}
 	imap_sess_ok(s, NULL, "CREATE completed");
@@ -127,6 +137,11 @@ void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, un
 	struct error err;
 	if ((items & IMAP_STATUS_RECENT) && !store_recent_count(s->account, mb->id, &recent, &err))
 		log_info(&s->lg, "counting recent messages", LE(&err), LS("mailbox", mb->name));
+	/* RFC 9208 4.1.4: in units of 1024 octets, as STORAGE. */
+	int64_t deleted_bytes = 0;
+	if ((items & IMAP_STATUS_DELETED_STORAGE) &&
+	    !store_mailbox_deleted_size(s->account, mb->id, &deleted_bytes, &err))
+		log_error(&s->lg, "summing deleted messages", LE(&err), LS("mailbox", mb->name));
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "* STATUS ");
 	imap_put_mailbox(s, mb->name, &b);
@@ -149,7 +164,13 @@ void imap_status_line(struct imap_session *s, const struct store_mailbox *mb, un
 	ITEM(IMAP_STATUS_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
 	     (unsigned long long)mb->highestmodseq);
 	ITEM(IMAP_STATUS_APPENDLIMIT, "APPENDLIMIT %llu", (unsigned long long)IMAP_APPEND_MAX);
+	ITEM(IMAP_STATUS_DELETED_STORAGE, "DELETED-STORAGE %llu",
+	     ((unsigned long long)deleted_bytes + 1023) / 1024);
 #undef ITEM
+	if (items & IMAP_STATUS_MAILBOXID) {
+		buf_puts(&b, b.len > start ? " MAILBOXID " : "MAILBOXID ");
+		imap_put_objectid('F', mb->id, &b);
+	}
 	buf_puts(&b, ")\r\n");
 	imap_sess_write(s, b.data, b.len);
 	buf_free(&b);
@@ -160,6 +181,14 @@ bool imap_sess_status_items_ok(struct imap_session *s, unsigned items)
 {
 	if ((items & IMAP_STATUS_SIZE) && !imap_sess_has(s, IMAP_CAP_STATUS_SIZE)) {
 		imap_sess_bad(s, NULL, "STATUS=SIZE is disabled for this account");
+		return false;
+	}
+	if ((items & IMAP_STATUS_DELETED_STORAGE) && !imap_sess_has(s, IMAP_CAP_QUOTA)) {
+		imap_sess_bad(s, NULL, "QUOTA is disabled for this account");
+		return false;
+	}
+	if ((items & IMAP_STATUS_MAILBOXID) && !imap_sess_has(s, IMAP_CAP_OBJECTID)) {
+		imap_sess_bad(s, NULL, "OBJECTID is disabled for this account");
 		return false;
 	}
 	if (items & IMAP_STATUS_HIGHESTMODSEQ) {

@@ -4,7 +4,8 @@
  * RFC 4731 ESEARCH, RFC 5161 ENABLE, RFC 5182 SEARCHRES, RFC 5258
  * LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE and
  * CREATE-SPECIAL-USE, RFC 6851 MOVE, RFC 7162 CONDSTORE/QRESYNC, RFC 7889
- * APPENDLIMIT, RFC 8438 STATUS=SIZE, RFC 2342 NAMESPACE).
+ * APPENDLIMIT, RFC 8438 STATUS=SIZE, RFC 2342 NAMESPACE, RFC 9208 QUOTA,
+ * RFC 8514 SAVEDATE, RFC 5032 WITHIN, RFC 8474 OBJECTID, RFC 8970 PREVIEW).
  *
  * imap_command_parse turns a received command (parse.h) into a struct
  * imap_command: the tag, which command, and its arguments, fully checked
@@ -55,6 +56,9 @@ enum imap_cmd_kind {
 	IMAP_CMD_STATUS,
 	IMAP_CMD_APPEND,
 	IMAP_CMD_IDLE,
+	IMAP_CMD_GETQUOTA,     /* RFC 9208 */
+	IMAP_CMD_GETQUOTAROOT, /* RFC 9208 */
+	IMAP_CMD_SETQUOTA,     /* RFC 9208: refused, no QUOTASET */
 	/* selected */
 	IMAP_CMD_CHECK,
 	IMAP_CMD_CLOSE,
@@ -128,15 +132,17 @@ struct imap_rename_args {
 };
 
 /* STATUS items. */
-#define IMAP_STATUS_MESSAGES      (1u << 0)
-#define IMAP_STATUS_UIDNEXT       (1u << 1)
-#define IMAP_STATUS_UIDVALIDITY   (1u << 2)
-#define IMAP_STATUS_UNSEEN        (1u << 3)
-#define IMAP_STATUS_DELETED       (1u << 4)
-#define IMAP_STATUS_SIZE          (1u << 5) /* RFC 8438 */
-#define IMAP_STATUS_RECENT        (1u << 6) /* RFC 3501 */
-#define IMAP_STATUS_HIGHESTMODSEQ (1u << 7) /* RFC 7162 */
-#define IMAP_STATUS_APPENDLIMIT   (1u << 8) /* RFC 7889 */
+#define IMAP_STATUS_MESSAGES        (1u << 0)
+#define IMAP_STATUS_UIDNEXT         (1u << 1)
+#define IMAP_STATUS_UIDVALIDITY     (1u << 2)
+#define IMAP_STATUS_UNSEEN          (1u << 3)
+#define IMAP_STATUS_DELETED         (1u << 4)
+#define IMAP_STATUS_SIZE            (1u << 5)  /* RFC 8438 */
+#define IMAP_STATUS_RECENT          (1u << 6)  /* RFC 3501 */
+#define IMAP_STATUS_HIGHESTMODSEQ   (1u << 7)  /* RFC 7162 */
+#define IMAP_STATUS_APPENDLIMIT     (1u << 8)  /* RFC 7889 */
+#define IMAP_STATUS_DELETED_STORAGE (1u << 9)  /* RFC 9208 */
+#define IMAP_STATUS_MAILBOXID       (1u << 10) /* RFC 8474 */
 
 struct imap_status_args {
 	struct str mailbox;
@@ -195,7 +201,11 @@ enum imap_fetch_kind {
 	IMAP_FETCH_SECTION,     /* BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT */
 	IMAP_FETCH_BINARY,      /* BINARY[...], BINARY.PEEK[...] (RFC 3516) */
 	IMAP_FETCH_BINARY_SIZE,
-	IMAP_FETCH_MODSEQ, /* RFC 7162 */
+	IMAP_FETCH_MODSEQ,   /* RFC 7162 */
+	IMAP_FETCH_SAVEDATE, /* RFC 8514 */
+	IMAP_FETCH_EMAILID,  /* RFC 8474 */
+	IMAP_FETCH_THREADID, /* RFC 8474 */
+	IMAP_FETCH_PREVIEW,  /* RFC 8970; lazy: "PREVIEW (LAZY)" */
 };
 
 enum imap_section_text {
@@ -222,6 +232,7 @@ struct imap_fetch_section {
 struct imap_fetch_item {
 	enum imap_fetch_kind kind;
 	bool peek;
+	bool lazy; /* PREVIEW (LAZY) */
 	struct imap_fetch_section sec;
 	bool partial;
 	uint64_t offset;
@@ -259,6 +270,11 @@ struct imap_store_args {
 	uint64_t unchangedsince; /* RFC 7162 3.1.3 */
 };
 
+/* GETQUOTA and SETQUOTA (RFC 9208 4.1); GETQUOTAROOT takes a mailbox (struct imap_mailbox_arg). */
+struct imap_quota_args {
+	struct str root;
+};
+
 struct imap_copy_args {
 	struct imap_seqset set;
 	struct str mailbox;
@@ -294,7 +310,15 @@ enum imap_search_op {
 	IMAP_SK_ENVELOPE, /* name (FROM, TO, CC, BCC or SUBJECT), value */
 	IMAP_SK_BODY,
 	IMAP_SK_TEXT,
-	IMAP_SK_MODSEQ, /* RFC 7162 3.1.5 */
+	IMAP_SK_MODSEQ,      /* RFC 7162 3.1.5 */
+	IMAP_SK_SAVEDBEFORE, /* RFC 8514: save date, by day */
+	IMAP_SK_SAVEDON,
+	IMAP_SK_SAVEDSINCE,
+	IMAP_SK_SAVEDATESUPPORTED, /* RFC 8514: all, the mailbox keeps save dates */
+	IMAP_SK_YOUNGER,           /* RFC 5032: internal date within number seconds */
+	IMAP_SK_OLDER,
+	IMAP_SK_EMAILID, /* RFC 8474: value */
+	IMAP_SK_THREADID,
 };
 
 #define IMAP_SEARCH_KEYS_MAX 1000
@@ -350,6 +374,7 @@ struct imap_command {
 		struct imap_copy_args copy;
 		struct imap_uid_expunge_args uid_expunge;
 		struct imap_search_args search;
+		struct imap_quota_args quota;
 	} u;
 };
 

@@ -13,7 +13,9 @@
  */
 #include "imap/fetch.h"
 
+#include "base/mem.h"
 #include "mail/imapfmt.h"
+#include "mail/preview.h"
 #include "mail/serialize.h"
 
 #include <stdlib.h>
@@ -47,7 +49,8 @@ static void plan_items(const struct imap_fetch_args *a, struct fetch_plan *pl)
 		case IMAP_FETCH_ENVELOPE:
 		case IMAP_FETCH_BODYSTRUCTURE:
 		case IMAP_FETCH_BODY_STRUCT:
-		case IMAP_FETCH_BINARY_SIZE: pl->need_parsed = true; break;
+		case IMAP_FETCH_BINARY_SIZE:
+		case IMAP_FETCH_PREVIEW: pl->need_parsed = true; break;
 		case IMAP_FETCH_SECTION:
 		case IMAP_FETCH_BINARY:
 			pl->need_parsed = true;
@@ -125,6 +128,20 @@ void imap_fetch_msg_done(struct fetch_msg *fm)
 	fm->len = 0;
 }
 
+/* RFC 8970: the preview, from the message's first readable part; "" when it has none or
+ * cannot be read. LAZY changes nothing: it is made at once. */
+static void put_preview(struct imap_session *s, struct fetch_msg *fm, bool utf8, struct buf *out)
+{
+	buf_puts(out, "PREVIEW ");
+	struct buf pv = BUF_INIT;
+	const char *data;
+	size_t len;
+	if (imap_fetch_data(s, fm, &data, &len))
+		mail_preview(imap_fetch_parsed(s, fm), data, len, &pv);
+	mail_imap_string(out, pv.data ? pv.data : "", pv.len, utf8);
+	buf_free(&pv);
+}
+
 /* ---- one message ---- */
 
 static void put_item(struct imap_session *s, struct fetch_msg *fm, const struct imap_fetch_item *it,
@@ -157,6 +174,26 @@ static void put_item(struct imap_session *s, struct fetch_msg *fm, const struct 
 		buf_puts(out, "BODY ");
 		mail_imap_bodystructure_utf8(&imap_fetch_parsed(s, fm)->root, false, utf8, out);
 		break;
+	case IMAP_FETCH_SAVEDATE:
+		/* RFC 8514 4.3: NIL for a message without a save date. */
+		buf_puts(out, "SAVEDATE ");
+		if (m->saved)
+			imap_put_datetime(m->saved, 0, out);
+		else
+			buf_puts(out, "NIL");
+		break;
+	case IMAP_FETCH_EMAILID:
+		buf_puts(out, "EMAILID ");
+		imap_put_objectid('M', m->file_id, out);
+		break;
+	case IMAP_FETCH_THREADID:
+		buf_puts(out, "THREADID ");
+		if (m->thread_id)
+			imap_put_objectid('T', m->thread_id, out);
+		else
+			buf_puts(out, "NIL");
+		break;
+	case IMAP_FETCH_PREVIEW: put_preview(s, fm, utf8, out); break;
 	default: imap_fetch_body_item(s, fm, it, out); break;
 	}
 }
@@ -335,6 +372,31 @@ static bool fetch_batch(struct imap_session *s, const struct imap_fetch_args *a,
 	return true;
 }
 
+/* Items of extensions disabled for the account are BAD (sent). */
+static bool items_allowed(struct imap_session *s, const struct imap_fetch_args *a)
+{
+	static const struct {
+		enum imap_fetch_kind kind;
+		imap_caps cap;
+		const char *name;
+	} needs[] = {
+	    {IMAP_FETCH_SAVEDATE, IMAP_CAP_SAVEDATE, "SAVEDATE"},
+	    {IMAP_FETCH_EMAILID, IMAP_CAP_OBJECTID, "OBJECTID"},
+	    {IMAP_FETCH_THREADID, IMAP_CAP_OBJECTID, "OBJECTID"},
+	    {IMAP_FETCH_PREVIEW, IMAP_CAP_PREVIEW, "PREVIEW"},
+	    {IMAP_FETCH_BINARY, IMAP_CAP_BINARY, "BINARY"},
+	    {IMAP_FETCH_BINARY_SIZE, IMAP_CAP_BINARY, "BINARY"},
+	};
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t k = 0; k < ARRAY_LEN(needs); k++)
+			if (a->items[i].kind == needs[k].kind && !imap_sess_has(s, needs[k].cap)) {
+				imap_sess_bad(s, NULL, "%s is disabled for this account",
+					      needs[k].name);
+				return false;
+			}
+	return true;
+}
+
 void imap_cmd_fetch(struct imap_session *s)
 {
 	const struct imap_fetch_args *a = &s->cmd.u.fetch;
@@ -351,6 +413,8 @@ void imap_cmd_fetch(struct imap_session *s)
 		}
 		imap_sess_enable_condstore(s);
 	}
+	if (!items_allowed(s, a))
+		return;
 	struct fetch_plan pl;
 	plan_items(a, &pl);
 	if (pl.has_modseq) {

@@ -24,6 +24,8 @@ static bool parse_append(struct imap_parser *p, struct imap_command *c);
 static bool parse_uid_expunge(struct imap_parser *p, struct imap_command *c);
 static bool parse_store(struct imap_parser *p, struct imap_command *c);
 static bool parse_copy(struct imap_parser *p, struct imap_command *c);
+static bool parse_quota_root(struct imap_parser *p, struct imap_command *c);
+static bool parse_setquota(struct imap_parser *p, struct imap_command *c);
 
 static const struct {
 	const char *name;
@@ -52,6 +54,9 @@ static const struct {
     {"STATUS", IMAP_CMD_STATUS, false, parse_status},
     {"APPEND", IMAP_CMD_APPEND, false, parse_append},
     {"IDLE", IMAP_CMD_IDLE, false, parse_none},
+    {"GETQUOTA", IMAP_CMD_GETQUOTA, false, parse_quota_root},
+    {"GETQUOTAROOT", IMAP_CMD_GETQUOTAROOT, false, parse_mailbox_only},
+    {"SETQUOTA", IMAP_CMD_SETQUOTA, false, parse_setquota},
     {"CHECK", IMAP_CMD_CHECK, false, parse_none},
     {"CLOSE", IMAP_CMD_CLOSE, false, parse_none},
     {"UNSELECT", IMAP_CMD_UNSELECT, false, parse_none},
@@ -318,11 +323,17 @@ bool imap_parse_status_items(struct imap_parser *p, unsigned *items)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-	    {"MESSAGES", IMAP_STATUS_MESSAGES},       {"UIDNEXT", IMAP_STATUS_UIDNEXT},
-	    {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY}, {"UNSEEN", IMAP_STATUS_UNSEEN},
-	    {"DELETED", IMAP_STATUS_DELETED},         {"SIZE", IMAP_STATUS_SIZE},
-	    {"RECENT", IMAP_STATUS_RECENT},           {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
+	    {"MESSAGES", IMAP_STATUS_MESSAGES},
+	    {"UIDNEXT", IMAP_STATUS_UIDNEXT},
+	    {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY},
+	    {"UNSEEN", IMAP_STATUS_UNSEEN},
+	    {"DELETED", IMAP_STATUS_DELETED},
+	    {"SIZE", IMAP_STATUS_SIZE},
+	    {"RECENT", IMAP_STATUS_RECENT},
+	    {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
 	    {"APPENDLIMIT", IMAP_STATUS_APPENDLIMIT},
+	    {"DELETED-STORAGE", IMAP_STATUS_DELETED_STORAGE},
+	    {"MAILBOXID", IMAP_STATUS_MAILBOXID},
 	};
 	*items = 0;
 	if (!imap_p_open(p))
@@ -423,4 +434,28 @@ static bool parse_copy(struct imap_parser *p, struct imap_command *c)
 	struct imap_copy_args *a = &c->u.copy;
 	return imap_p_sp(p) && imap_p_seqset(p, true, &a->set) && imap_p_sp(p) &&
 	       parse_mailbox(p, &a->mailbox);
+}
+
+/* RFC 9208 4.1.1: GETQUOTA quota-root-name. */
+static bool parse_quota_root(struct imap_parser *p, struct imap_command *c)
+{
+	return imap_p_sp(p) && imap_p_astring(p, &c->u.quota.root);
+}
+
+/* RFC 9208 4.1.3: SETQUOTA quota-root-name SP "(" [resource-name SP number64 ...] ")".
+ * Parsed so the refusal is about the command, not its syntax. */
+static bool parse_setquota(struct imap_parser *p, struct imap_command *c)
+{
+	if (!imap_p_sp(p) || !imap_p_astring(p, &c->u.quota.root) || !imap_p_sp(p) ||
+	    !imap_p_open(p))
+		return false;
+	while (imap_p_peek(p) != ')') {
+		struct str name;
+		uint64_t limit;
+		if (!imap_p_atom(p, &name) || !imap_p_sp(p) || !imap_p_number64(p, &limit))
+			return false;
+		if (imap_p_peek(p) != ')' && !imap_p_sp(p))
+			return false;
+	}
+	return imap_p_close(p);
 }

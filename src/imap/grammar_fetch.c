@@ -113,6 +113,25 @@ static bool parse_partial(struct imap_parser *p, struct imap_fetch_item *it)
 	       imap_p_nznumber64(p, &it->count) && imap_p_expect(p, '>');
 }
 
+/* RFC 8970 6: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY". */
+static bool parse_preview_mods(struct imap_parser *p, struct imap_fetch_item *it)
+{
+	if (p->pos + 1 >= p->len || p->p[p->pos] != ' ' || p->p[p->pos + 1] != '(')
+		return true;
+	p->pos++;
+	if (!imap_p_open(p))
+		return false;
+	for (;;) {
+		if (!imap_p_take_word(p, "LAZY"))
+			return imap_p_fail(p, "unknown PREVIEW modifier");
+		it->lazy = true;
+		if (imap_p_peek(p) == ')')
+			return imap_p_close(p);
+		if (!imap_p_sp(p))
+			return false;
+	}
+}
+
 static bool parse_att(struct imap_parser *p, struct imap_fetch_args *a)
 {
 	struct imap_fetch_item *it;
@@ -148,6 +167,10 @@ static bool parse_att(struct imap_parser *p, struct imap_fetch_args *a)
 	    {"BODYSTRUCTURE", IMAP_FETCH_BODYSTRUCTURE, 0},
 	    {"BODY", IMAP_FETCH_BODY_STRUCT, 0},
 	    {"MODSEQ", IMAP_FETCH_MODSEQ, 0},
+	    {"SAVEDATE", IMAP_FETCH_SAVEDATE, 0},
+	    {"EMAILID", IMAP_FETCH_EMAILID, 0},
+	    {"THREADID", IMAP_FETCH_THREADID, 0},
+	    {"PREVIEW", IMAP_FETCH_PREVIEW, 0},
 	    {"RFC822.HEADER", IMAP_FETCH_SECTION, IMAP_SECTION_HEADER},
 	    {"RFC822.TEXT", IMAP_FETCH_SECTION, IMAP_SECTION_TEXT},
 	    {"RFC822", IMAP_FETCH_SECTION, IMAP_SECTION_ALL},
@@ -163,6 +186,8 @@ static bool parse_att(struct imap_parser *p, struct imap_fetch_args *a)
 			/* RFC 3501 6.4.5: RFC822.HEADER is like BODY.PEEK[HEADER]. */
 			it->peek = words[i].text == IMAP_SECTION_HEADER;
 		}
+		if (words[i].kind == IMAP_FETCH_PREVIEW)
+			return parse_preview_mods(p, it);
 		return true;
 	}
 	return imap_p_fail(p, "unknown FETCH item");

@@ -102,9 +102,15 @@ static bool date_key(struct sctx *x, struct imap_search_key *k, bool *matched)
 		const char *word;
 		enum imap_search_op op;
 	} keys[] = {
-	    {"BEFORE", IMAP_SK_BEFORE}, {"ON", IMAP_SK_ON},
-	    {"SINCE", IMAP_SK_SINCE},   {"SENTBEFORE", IMAP_SK_SENTBEFORE},
-	    {"SENTON", IMAP_SK_SENTON}, {"SENTSINCE", IMAP_SK_SENTSINCE},
+	    {"BEFORE", IMAP_SK_BEFORE},
+	    {"ON", IMAP_SK_ON},
+	    {"SINCE", IMAP_SK_SINCE},
+	    {"SENTBEFORE", IMAP_SK_SENTBEFORE},
+	    {"SENTON", IMAP_SK_SENTON},
+	    {"SENTSINCE", IMAP_SK_SENTSINCE},
+	    {"SAVEDBEFORE", IMAP_SK_SAVEDBEFORE},
+	    {"SAVEDON", IMAP_SK_SAVEDON},
+	    {"SAVEDSINCE", IMAP_SK_SAVEDSINCE},
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if (imap_p_take_word(x->p, keys[i].word)) {
@@ -175,6 +181,26 @@ static bool parse_key(struct sctx *x, struct imap_search_key *k)
 	if (imap_p_take_word(p, "ALL")) {
 		k->op = IMAP_SK_ALL;
 		return true;
+	}
+	if (imap_p_take_word(p, "SAVEDATESUPPORTED")) {
+		k->op = IMAP_SK_SAVEDATESUPPORTED;
+		return true;
+	}
+	bool younger = imap_p_take_word(p, "YOUNGER");
+	if (younger || imap_p_take_word(p, "OLDER")) {
+		/* RFC 5032 4: interval in seconds, nz-number. */
+		k->op = younger ? IMAP_SK_YOUNGER : IMAP_SK_OLDER;
+		uint32_t secs;
+		if (!imap_p_sp(p) || !imap_p_nznumber(p, &secs))
+			return false;
+		k->number = secs;
+		return true;
+	}
+	bool emailid = imap_p_take_word(p, "EMAILID");
+	if (emailid || imap_p_take_word(p, "THREADID")) {
+		/* RFC 8474 6: objectid = 1*255(ALPHA / DIGIT / "_" / "-"). */
+		k->op = emailid ? IMAP_SK_EMAILID : IMAP_SK_THREADID;
+		return imap_p_sp(p) && imap_p_objectid(p, &k->value);
 	}
 	if (imap_p_take_word(p, "NEW")) {
 		k->op = IMAP_SK_NEW;

@@ -111,3 +111,21 @@ void imap_put_datetime(int64_t t, int tz, struct buf *out)
 		   tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, tz < 0 ? '-' : '+', a / 60,
 		   a % 60);
 }
+
+void imap_put_objectid(char kind, int64_t id, struct buf *out)
+{
+	buf_printf(out, "(%c%lld)", kind, (long long)id);
+}
+
+int64_t imap_objectid_parse(char kind, struct str s)
+{
+	if (s.len < 2 || s.len > 20 || s.p[0] != kind)
+		return 0;
+	int64_t v = 0;
+	for (size_t i = 1; i < s.len; i++) {
+		if (!ascii_isdigit(s.p[i]) || v > (INT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (s.p[i] - '0');
+	}
+	return v;
+}

@@ -596,3 +596,17 @@ struct str imap_p_rest(const struct imap_parser *p)
 {
 	return str_make(p->p + p->pos, p->len - p->pos);
 }
+
+static bool objectid_char(unsigned char c)
+{
+	return ascii_isalnum((char)c) || c == '_' || c == '-';
+}
+
+bool imap_p_objectid(struct imap_parser *p, struct str *out)
+{
+	if (!take_while(p, objectid_char, out, "an object id"))
+		return false;
+	if (out->len > IMAP_OBJECTID_MAX)
+		return imap_p_fail(p, "object id longer than %d characters", IMAP_OBJECTID_MAX);
+	return true;
+}

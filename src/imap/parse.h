@@ -146,6 +146,10 @@ bool imap_p_date(struct imap_parser *p, int64_t *out);
 /* date-time in quotes: Unix seconds and the zone in minutes east of UTC. */
 bool imap_p_datetime(struct imap_parser *p, int64_t *t, int *tz);
 
+/* RFC 8474 6: objectid = 1*255(ALPHA / DIGIT / "_" / "-"). */
+#define IMAP_OBJECTID_MAX 255
+bool imap_p_objectid(struct imap_parser *p, struct str *out);
+
 /* APPEND data: a literal or literal8; the record tells where its bytes are. */
 bool imap_p_message_literal(struct imap_parser *p, const struct imap_literal **out);
 

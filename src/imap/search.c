@@ -19,6 +19,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define DAY 86400
 
@@ -274,6 +275,17 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 		return header_matches(s, sm, (struct str){0}, k->value) ||
 		       body_matches(s, sm, k->value);
 	case IMAP_SK_MODSEQ: return m->modseq >= k->number;
+	/* RFC 8514 5: messages without a save date match none of the SAVED* keys. */
+	case IMAP_SK_SAVEDBEFORE: return m->saved && day_of(m->saved, 0) < k->day;
+	case IMAP_SK_SAVEDON: return m->saved && day_of(m->saved, 0) == k->day;
+	case IMAP_SK_SAVEDSINCE: return m->saved && day_of(m->saved, 0) >= k->day;
+	case IMAP_SK_SAVEDATESUPPORTED:
+		return true; /* every mailbox keeps save dates */
+	/* RFC 5032 3: the internal date within (YOUNGER) or beyond (OLDER) the interval. */
+	case IMAP_SK_YOUNGER: return m->received >= s->search_now - (int64_t)k->number;
+	case IMAP_SK_OLDER: return m->received < s->search_now - (int64_t)k->number;
+	case IMAP_SK_EMAILID: return m->file_id == imap_objectid_parse('M', k->value);
+	case IMAP_SK_THREADID: return m->thread_id == imap_objectid_parse('T', k->value);
 	}
 	return false;
 }
@@ -405,6 +417,41 @@ static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nu
 	buf_free(&b);
 }
 
+/* Keys of extensions disabled for the account are BAD (sent). */
+static bool keys_allowed(struct imap_session *s, const struct imap_search_key *k)
+{
+	imap_caps cap = 0;
+	const char *name = NULL;
+	switch (k->op) {
+	case IMAP_SK_SAVEDBEFORE:
+	case IMAP_SK_SAVEDON:
+	case IMAP_SK_SAVEDSINCE:
+	case IMAP_SK_SAVEDATESUPPORTED:
+		cap = IMAP_CAP_SAVEDATE;
+		name = "SAVEDATE";
+		break;
+	case IMAP_SK_YOUNGER:
+	case IMAP_SK_OLDER:
+		cap = IMAP_CAP_WITHIN;
+		name = "WITHIN";
+		break;
+	case IMAP_SK_EMAILID:
+	case IMAP_SK_THREADID:
+		cap = IMAP_CAP_OBJECTID;
+		name = "OBJECTID";
+		break;
+	default: break;
+	}
+	if (cap && !imap_sess_has(s, cap)) {
+		imap_sess_bad(s, NULL, "%s is disabled for this account", name);
+		return false;
+	}
+	for (size_t i = 0; i < k->nkids; i++)
+		if (!keys_allowed(s, &k->kids[i]))
+			return false;
+	return true;
+}
+
 void imap_cmd_search(struct imap_session *s)
 {
 	const struct imap_search_args *a = &s->cmd.u.search;
@@ -423,6 +470,9 @@ void imap_cmd_search(struct imap_session *s)
 		imap_sess_bad(s, NULL, "SEARCHRES is disabled for this account");
 		return;
 	}
+	if (!keys_allowed(s, &a->root))
+		return;
+	s->search_now = (int64_t)time(NULL);
 	if (a->uses_modseq) {
 		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
 			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");

@@ -185,6 +185,8 @@ void imap_cmd_select(struct imap_session *s)
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		imap_sess_untagged(s, "OK [HIGHESTMODSEQ %llu] modseq tracked",
 				   (unsigned long long)mb.highestmodseq);
+	if (imap_sess_has(s, IMAP_CAP_OBJECTID))
+		imap_sess_untagged(s, "OK [MAILBOXID (F%lld)] mailbox id", (long long)mb.id);
 	if (a->qresync && a->uidvalidity == mb.uidvalidity && !qresync(s, a))
 		return;
 	imap_sess_ok(s, readonly ? "READ-ONLY" : "READ-WRITE", "%s completed", what);

@@ -25,7 +25,7 @@ static struct log_pkg *pkg(void)
 /* ---- capabilities ---- */
 
 static const struct {
-	unsigned cap;
+	imap_caps cap;
 	const char *name;
 } cap_names[] = {
     {IMAP_CAP_IMAP4REV2, "IMAP4rev2"},
@@ -51,9 +51,15 @@ static const struct {
     {IMAP_CAP_QRESYNC, "QRESYNC"},
     {IMAP_CAP_STATUS_SIZE, "STATUS=SIZE"},
     {IMAP_CAP_NAMESPACE, "NAMESPACE"},
+    {IMAP_CAP_QUOTA, "QUOTA"},
+    {IMAP_CAP_QUOTA, "QUOTA=RES-STORAGE"},
+    {IMAP_CAP_SAVEDATE, "SAVEDATE"},
+    {IMAP_CAP_WITHIN, "WITHIN"},
+    {IMAP_CAP_OBJECTID, "OBJECTID"},
+    {IMAP_CAP_PREVIEW, "PREVIEW"},
 };
 
-const char *imap_cap_name(unsigned cap)
+const char *imap_cap_name(imap_caps cap)
 {
 	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
 		if (cap_names[i].cap == cap)
@@ -61,7 +67,7 @@ const char *imap_cap_name(unsigned cap)
 	return NULL;
 }
 
-unsigned imap_cap_parse(struct str name)
+imap_caps imap_cap_parse(struct str name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
 		if (cap_names[i].cap && str_eqi_cstr(name, cap_names[i].name))
@@ -69,7 +75,7 @@ unsigned imap_cap_parse(struct str name)
 	return 0;
 }
 
-bool imap_sess_has(const struct imap_session *s, unsigned cap)
+bool imap_sess_has(const struct imap_session *s, imap_caps cap)
 {
 	return !(s->disabled & cap);
 }
@@ -264,13 +270,13 @@ int64_t imap_sess_quota(struct imap_session *s)
 }
 
 /* The account's IMAPCapabilitiesDisabled as capability bits. */
-static unsigned disabled_caps(struct imap_session *s)
+static imap_caps disabled_caps(struct imap_session *s)
 {
-	unsigned bits = 0;
+	imap_caps bits = 0;
 	struct config_dynamic *dyn = config_dynamic_get(imap_server_config(s->server));
 	const struct cfg_account *acc = cfg_account_find(dyn->d, s->account_name);
 	for (size_t i = 0; acc && i < acc->imap_capabilities_disabled.n; i++) {
-		unsigned b = imap_cap_parse(str_from(acc->imap_capabilities_disabled.v[i]));
+		imap_caps b = imap_cap_parse(str_from(acc->imap_capabilities_disabled.v[i]));
 		if (!b)
 			log_debug(&s->lg, "unknown capability in IMAPCapabilitiesDisabled",
 				  LS("capability", acc->imap_capabilities_disabled.v[i]));
@@ -348,7 +354,7 @@ static const struct {
 	enum imap_cmd_kind kind;
 	void (*exec)(struct imap_session *s);
 	unsigned states;
-	unsigned cap;
+	imap_caps cap;
 } dispatch[] = {
     {IMAP_CMD_CAPABILITY, imap_cmd_capability, ANY, 0},
     {IMAP_CMD_NOOP, imap_cmd_noop, ANY, 0},
@@ -371,6 +377,9 @@ static const struct {
     {IMAP_CMD_STATUS, imap_cmd_status, AUTHED, 0},
     {IMAP_CMD_APPEND, imap_cmd_append, AUTHED, 0},
     {IMAP_CMD_IDLE, imap_cmd_idle, AUTHED, IMAP_CAP_IDLE},
+    {IMAP_CMD_GETQUOTA, imap_cmd_getquota, AUTHED, IMAP_CAP_QUOTA},
+    {IMAP_CMD_GETQUOTAROOT, imap_cmd_getquotaroot, AUTHED, IMAP_CAP_QUOTA},
+    {IMAP_CMD_SETQUOTA, imap_cmd_setquota, AUTHED, IMAP_CAP_QUOTA},
     {IMAP_CMD_CHECK, imap_cmd_noop, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_CLOSE, imap_cmd_close, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_UNSELECT, imap_cmd_unselect, IMAP_STATE_SELECTED, IMAP_CAP_UNSELECT},

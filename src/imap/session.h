@@ -57,36 +57,41 @@
 #define IMAP_RESPONSE_LINE_MAX   (8 * 1024)          /* VANISHED/ESEARCH sets per line */
 #define IMAP_APPEND_MAX          (UINT64_C(1) << 30) /* APPENDLIMIT: STORE_MESSAGE_MAX */
 
-/* Capabilities that can be enabled (ENABLE) or disabled per account (IMAPCapabilitiesDisabled). */
-enum imap_cap {
-	IMAP_CAP_IMAP4REV2 = 1u << 0,
-	IMAP_CAP_UTF8_ACCEPT = 1u << 1,
-	IMAP_CAP_CONDSTORE = 1u << 2,
-	IMAP_CAP_QRESYNC = 1u << 3,
-	IMAP_CAP_IDLE = 1u << 4,
-	IMAP_CAP_BINARY = 1u << 5,
-	IMAP_CAP_UNSELECT = 1u << 6,
-	IMAP_CAP_UIDPLUS = 1u << 7,
-	IMAP_CAP_ESEARCH = 1u << 8,
-	IMAP_CAP_SEARCHRES = 1u << 9,
-	IMAP_CAP_MOVE = 1u << 10,
-	IMAP_CAP_LIST_EXTENDED = 1u << 11,
-	IMAP_CAP_SPECIAL_USE = 1u << 12,
-	IMAP_CAP_CREATE_SPECIAL_USE = 1u << 13,
-	IMAP_CAP_LIST_STATUS = 1u << 14,
-	IMAP_CAP_ID = 1u << 15,
-	IMAP_CAP_APPENDLIMIT = 1u << 16,
-	IMAP_CAP_STATUS_SIZE = 1u << 17,
-	IMAP_CAP_NAMESPACE = 1u << 18,
-	IMAP_CAP_ENABLE = 1u << 19,
-	IMAP_CAP_LITERAL_PLUS = 1u << 20,
-	IMAP_CAP_SASL_IR = 1u << 21,
-};
+/* Capabilities: bits for those that can be enabled (ENABLE) or disabled per account
+ * (IMAPCapabilitiesDisabled), and for the commands and items they bring. */
+typedef uint64_t imap_caps;
+#define IMAP_CAP_IMAP4REV2          (UINT64_C(1) << 0)
+#define IMAP_CAP_UTF8_ACCEPT        (UINT64_C(1) << 1)
+#define IMAP_CAP_CONDSTORE          (UINT64_C(1) << 2)
+#define IMAP_CAP_QRESYNC            (UINT64_C(1) << 3)
+#define IMAP_CAP_IDLE               (UINT64_C(1) << 4)
+#define IMAP_CAP_BINARY             (UINT64_C(1) << 5)
+#define IMAP_CAP_UNSELECT           (UINT64_C(1) << 6)
+#define IMAP_CAP_UIDPLUS            (UINT64_C(1) << 7)
+#define IMAP_CAP_ESEARCH            (UINT64_C(1) << 8)
+#define IMAP_CAP_SEARCHRES          (UINT64_C(1) << 9)
+#define IMAP_CAP_MOVE               (UINT64_C(1) << 10)
+#define IMAP_CAP_LIST_EXTENDED      (UINT64_C(1) << 11)
+#define IMAP_CAP_SPECIAL_USE        (UINT64_C(1) << 12)
+#define IMAP_CAP_CREATE_SPECIAL_USE (UINT64_C(1) << 13)
+#define IMAP_CAP_LIST_STATUS        (UINT64_C(1) << 14)
+#define IMAP_CAP_ID                 (UINT64_C(1) << 15)
+#define IMAP_CAP_APPENDLIMIT        (UINT64_C(1) << 16)
+#define IMAP_CAP_STATUS_SIZE        (UINT64_C(1) << 17)
+#define IMAP_CAP_NAMESPACE          (UINT64_C(1) << 18)
+#define IMAP_CAP_ENABLE             (UINT64_C(1) << 19)
+#define IMAP_CAP_LITERAL_PLUS       (UINT64_C(1) << 20)
+#define IMAP_CAP_SASL_IR            (UINT64_C(1) << 21)
+#define IMAP_CAP_QUOTA              (UINT64_C(1) << 22)
+#define IMAP_CAP_SAVEDATE           (UINT64_C(1) << 23)
+#define IMAP_CAP_WITHIN             (UINT64_C(1) << 24)
+#define IMAP_CAP_OBJECTID           (UINT64_C(1) << 25)
+#define IMAP_CAP_PREVIEW            (UINT64_C(1) << 26)
 
 /* The capability's name as announced ("CONDSTORE"), or NULL. */
-const char *imap_cap_name(unsigned cap);
+const char *imap_cap_name(imap_caps cap);
 /* A name from IMAPCapabilitiesDisabled or ENABLE (case-insensitive); 0 when unknown. */
-unsigned imap_cap_parse(struct str name);
+imap_caps imap_cap_parse(struct str name);
 
 enum imap_state {
 	IMAP_STATE_NOTAUTH = 1u << 0,
@@ -139,8 +144,8 @@ struct imap_session {
 	bool broken; /* writing failed: stop */
 
 	/* Capabilities: enabled by the client, and disabled for the account. */
-	unsigned enabled;
-	unsigned disabled;
+	imap_caps enabled;
+	imap_caps disabled;
 
 	/* Authentication. */
 	struct auth_tls tlsinfo;
@@ -165,12 +170,13 @@ struct imap_session {
 	bool cmd_no_expunge; /* FETCH, STORE, SEARCH by sequence number */
 	bool expunge_issued; /* the command met messages expunged by others */
 	bool unknown_cte;    /* a BINARY item met an encoding tern cannot decode (RFC 3516) */
+	int64_t search_now;  /* the time YOUNGER and OLDER count from (RFC 5032) */
 	int nbad;            /* consecutive BAD replies */
 	uint64_t ncommands;
 };
 
 /* ---- session.c ---- */
-bool imap_sess_has(const struct imap_session *s, unsigned cap);
+bool imap_sess_has(const struct imap_session *s, imap_caps cap);
 bool imap_sess_utf8(const struct imap_session *s);
 /* The capability list for the current state ("IMAP4rev2 IMAP4rev1 ..."). */
 void imap_sess_capabilities(struct imap_session *s, struct buf *out);
@@ -229,6 +235,11 @@ void imap_put_string(struct imap_session *s, const char *p, size_t n, struct buf
 /* Parses client flag names into bits and keywords; false with a NO sent. */
 bool imap_sess_flags_arg(struct imap_session *s, const struct str *flags, size_t n, uint32_t *bits,
 			 struct store_keywords *kw);
+/* RFC 8474 object ids: MAILBOXID "F<id>" (kept across renames), EMAILID "M<file id>" (shared
+ * by copies, kept by MOVE), THREADID "T<thread root>". The parse functions give 0 for an id
+ * that is not of the kind. */
+void imap_put_objectid(char kind, int64_t id, struct buf *out);
+int64_t imap_objectid_parse(char kind, struct str s);
 /* "dd-Mon-yyyy hh:mm:ss +zzzz" */
 void imap_put_datetime(int64_t t, int tz, struct buf *out);
 
@@ -322,6 +333,9 @@ void imap_cmd_fetch(struct imap_session *s);
 void imap_cmd_search(struct imap_session *s);
 void imap_cmd_store(struct imap_session *s);
 void imap_cmd_copy(struct imap_session *s);
+void imap_cmd_getquota(struct imap_session *s);
+void imap_cmd_getquotaroot(struct imap_session *s);
+void imap_cmd_setquota(struct imap_session *s);
 
 /* Checks status items against the account's capabilities (BAD sent when not). */
 bool imap_sess_status_items_ok(struct imap_session *s, unsigned items);

@@ -203,6 +203,13 @@ bool store_vanished(struct store_account *a, int64_t mailbox_id, uint64_t since,
 		    struct error *err);
 
 /*
+ * Bytes of the mailbox's messages with \Deleted: what an EXPUNGE would free
+ * (IMAP STATUS DELETED-STORAGE, RFC 9208 4.1.4).
+ */
+bool store_mailbox_deleted_size(struct store_account *a, int64_t mailbox_id, int64_t *bytes,
+				struct error *err);
+
+/*
  * mox's Rejects mailbox upkeep: expunges its messages older than
  * STORE_REJECTS_MAX_AGE and tells whether another reject may be delivered
  * (fewer than STORE_REJECTS_MAX messages). A missing mailbox has space.

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define TRANSCRIPTS "tests/data/imap/transcripts"
@@ -116,6 +117,9 @@ static void start_conn(struct run *r, struct tconn *t)
 	int fds[2];
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
 	t->peer = fds[1];
+	/* A transcript that waits for a line that never comes fails after a while. */
+	struct timeval tv = {.tv_sec = 20};
+	setsockopt(t->peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	t->c = conn_new(fds[0], NULL);
 	t->svc = &r->svc;
 	t->started = true;
