@@ -82,8 +82,9 @@ void imap_sess_enable_condstore(struct imap_session *s)
 void imap_cmd_enable(struct imap_session *s)
 {
 	const struct imap_enable_args *a = &s->cmd.u.enable;
-	static const imap_caps enableable =
-	    IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT | IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC;
+	static const imap_caps enableable = IMAP_CAP_IMAP4REV2 | IMAP_CAP_UTF8_ACCEPT |
+					    IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC |
+					    IMAP_CAP_UIDONLY;
 	imap_caps newly = 0;
 	/* RFC 6855 3: "ENABLE UTF8=ACCEPT" is only valid in the authenticated state. */
 	for (size_t i = 0; s->selected && i < a->n; i++)

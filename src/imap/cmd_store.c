@@ -15,8 +15,8 @@ static void put_fetch(struct imap_session *s, const struct store_message *m)
 		return;
 	imap_sess_announce_keywords(s, &m->keywords);
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "* %u FETCH (", seq);
-	if (s->cmd.uid)
+	imap_put_fetch_start(s, seq, m->uid, &b);
+	if (s->cmd.uid && !(s->enabled & IMAP_CAP_UIDONLY))
 		buf_printf(&b, "UID %u ", m->uid);
 	buf_puts(&b, "FLAGS ");
 	imap_put_msg_flags(s, m->uid, m->flags, &m->keywords, &b);

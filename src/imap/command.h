@@ -70,6 +70,10 @@ enum imap_cmd_kind {
 	IMAP_CMD_STORE,
 	IMAP_CMD_COPY,
 	IMAP_CMD_MOVE,
+	IMAP_CMD_REPLACE, /* RFC 8508 */
+	IMAP_CMD_ESEARCH, /* RFC 7377 (UID results, any state after login) */
+	IMAP_CMD_SORT,    /* RFC 5256, RFC 5267 */
+	IMAP_CMD_THREAD,  /* RFC 5256 */
 	IMAP_CMD_COUNT
 };
 
@@ -172,6 +176,7 @@ struct imap_list_args {
 };
 
 #define IMAP_APPEND_FLAGS_MAX 64
+#define IMAP_APPEND_MSGS_MAX  IMAP_LITERALS_MAX /* MULTIAPPEND: one literal each */
 
 struct imap_append_msg {
 	struct str *flags;
@@ -184,8 +189,22 @@ struct imap_append_msg {
 
 struct imap_append_args {
 	struct str mailbox;
-	struct imap_append_msg *msgs; /* one, or several with MULTIAPPEND later */
+	struct imap_append_msg *msgs; /* one, or several with MULTIAPPEND (RFC 3502) */
 	size_t n;
+};
+
+/* REPLACE seq-number mailbox append-message (RFC 8508 5). */
+struct imap_replace_args {
+	struct imap_range msg; /* one number, or "*" (IMAP_STAR) */
+	struct str mailbox;
+	struct imap_append_msg msg_data;
+};
+
+/* RFC 9394 partial-range: results first..last counted from the start (1:500), or from the end
+ * when negative (-1:-100 is the last hundred); first <= last in magnitude. */
+struct imap_partial {
+	int64_t first;
+	int64_t last;
 };
 
 /* ---- FETCH ---- */
@@ -248,6 +267,8 @@ struct imap_fetch_args {
 	bool changedsince_set;
 	uint64_t changedsince; /* RFC 7162 3.1.4.1 */
 	bool vanished;         /* RFC 7162 3.2.6 (UID FETCH only) */
+	bool partial_set;      /* RFC 9394 3.3 (UID FETCH only) */
+	struct imap_partial partial;
 };
 
 /* ---- STORE ---- */
@@ -336,19 +357,83 @@ struct imap_search_key {
 	struct str value;   /* HEADER, BODY, TEXT */
 };
 
-/* ESEARCH return options (RFC 4731, RFC 5182). */
-#define IMAP_SEARCH_RET_MIN   (1u << 0)
-#define IMAP_SEARCH_RET_MAX   (1u << 1)
-#define IMAP_SEARCH_RET_ALL   (1u << 2)
-#define IMAP_SEARCH_RET_COUNT (1u << 3)
-#define IMAP_SEARCH_RET_SAVE  (1u << 4)
+/* ESEARCH return options (RFC 4731, RFC 5182, RFC 9394 PARTIAL). */
+#define IMAP_SEARCH_RET_MIN     (1u << 0)
+#define IMAP_SEARCH_RET_MAX     (1u << 1)
+#define IMAP_SEARCH_RET_ALL     (1u << 2)
+#define IMAP_SEARCH_RET_COUNT   (1u << 3)
+#define IMAP_SEARCH_RET_SAVE    (1u << 4)
+#define IMAP_SEARCH_RET_PARTIAL (1u << 5)
+
+/* Mailbox filters (RFC 5465 6 filter-mailboxes, RFC 7377 2.2 subtree-one). */
+enum imap_mbfilter_kind {
+	IMAP_MBF_SELECTED,
+	IMAP_MBF_SELECTED_DELAYED,
+	IMAP_MBF_INBOXES,
+	IMAP_MBF_PERSONAL,
+	IMAP_MBF_SUBSCRIBED,
+	IMAP_MBF_SUBTREE,
+	IMAP_MBF_SUBTREE_ONE,
+	IMAP_MBF_MAILBOXES,
+};
+
+#define IMAP_MBFILTER_NAMES_MAX 100
+
+struct imap_mbfilter {
+	enum imap_mbfilter_kind kind;
+	struct str *names; /* SUBTREE, SUBTREE_ONE, MAILBOXES: as sent */
+	size_t nnames;
+};
+
+#define IMAP_MBFILTERS_MAX 16
 
 struct imap_search_args {
 	bool has_return; /* RETURN (...) given: answer with ESEARCH */
 	unsigned ret;
+	struct imap_partial partial; /* with IMAP_SEARCH_RET_PARTIAL */
 	struct str charset;          /* "" when not given */
 	struct imap_search_key root; /* AND of the keys */
 	bool uses_modseq;            /* a MODSEQ key: CONDSTORE gets enabled */
+	bool uses_seqnums;           /* a key with message sequence numbers (UIDONLY refuses) */
+	/* The ESEARCH command (RFC 7377): its IN (...) mailboxes; none: the selected one. */
+	bool esearch;
+	struct imap_mbfilter *sources;
+	size_t nsources;
+};
+
+/* SORT (RFC 5256 3) with ESORT's RETURN (RFC 5267 3). */
+enum imap_sort_key {
+	IMAP_SORT_ARRIVAL,
+	IMAP_SORT_CC,
+	IMAP_SORT_DATE,
+	IMAP_SORT_FROM,
+	IMAP_SORT_SIZE,
+	IMAP_SORT_SUBJECT,
+	IMAP_SORT_TO,
+};
+
+#define IMAP_SORT_KEYS_MAX 16
+
+struct imap_sort_crit {
+	enum imap_sort_key key;
+	bool reverse;
+};
+
+struct imap_sort_args {
+	struct imap_sort_crit crit[IMAP_SORT_KEYS_MAX];
+	size_t ncrit;
+	struct imap_search_args search; /* has_return/ret: ESORT */
+};
+
+/* THREAD (RFC 5256 3). */
+enum imap_thread_alg {
+	IMAP_THREAD_ORDEREDSUBJECT,
+	IMAP_THREAD_REFERENCES,
+};
+
+struct imap_thread_args {
+	enum imap_thread_alg alg;
+	struct imap_search_args search;
 };
 
 /* ---- the command ---- */
@@ -375,6 +460,9 @@ struct imap_command {
 		struct imap_uid_expunge_args uid_expunge;
 		struct imap_search_args search;
 		struct imap_quota_args quota;
+		struct imap_replace_args replace;
+		struct imap_sort_args sort;
+		struct imap_thread_args thread;
 	} u;
 };
 
@@ -389,6 +477,17 @@ bool imap_command_parse(struct imap_parser *p, struct imap_command *c);
 /* The parts of the grammar in their own files. */
 bool imap_parse_fetch(struct imap_parser *p, struct imap_command *c);
 bool imap_parse_search(struct imap_parser *p, struct imap_command *c);
+bool imap_parse_esearch(struct imap_parser *p, struct imap_command *c);
+bool imap_parse_sort(struct imap_parser *p, struct imap_command *c);
+bool imap_parse_thread(struct imap_parser *p, struct imap_command *c);
+/* RFC 9394 partial-range. */
+bool imap_parse_partial_range(struct imap_parser *p, struct imap_partial *out);
+/* "RETURN" SP "(" options ")" SP (RFC 4731 3.1, RFC 9394). */
+bool imap_parse_search_ret(struct imap_parser *p, struct imap_search_args *a);
+/* [RETURN (...)] [CHARSET x] search-program into a (after the command's SP). */
+bool imap_parse_search_args(struct imap_parser *p, struct imap_search_args *a);
+/* filter-mailboxes (RFC 5465 6, RFC 7377 2.2); allowed: bits (1u << kind). */
+bool imap_parse_mbfilter(struct imap_parser *p, unsigned allowed, struct imap_mbfilter *out);
 bool imap_parse_list(struct imap_parser *p, struct imap_command *c);
 bool imap_parse_lsub(struct imap_parser *p, struct imap_command *c);
 /* status-att list "(" ... ")" into IMAP_STATUS_* bits. */

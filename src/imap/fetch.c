@@ -12,6 +12,7 @@
  * the message's response (RFC 9051 6.4.5).
  */
 #include "imap/fetch.h"
+#include "imap/search.h"
 
 #include "base/mem.h"
 #include "mail/imapfmt.h"
@@ -207,10 +208,10 @@ static void put_message(struct imap_session *s, const struct imap_fetch_args *a,
 	if (pl->has_flags || flags_changed)
 		imap_sess_announce_keywords(s, &fm->m->keywords);
 	struct buf out = BUF_INIT;
-	buf_printf(&out, "* %u FETCH (", seq);
+	imap_put_fetch_start(s, seq, fm->m->uid, &out);
 	bool first = true;
-	/* RFC 9051 6.4.8: UID FETCH always includes UID. */
-	if (s->cmd.uid && !pl->has_uid) {
+	/* RFC 9051 6.4.8: UID FETCH always includes UID (UIDFETCH carries it, RFC 9586). */
+	if (s->cmd.uid && !pl->has_uid && !(s->enabled & IMAP_CAP_UIDONLY)) {
 		buf_printf(&out, "UID %u", fm->m->uid);
 		first = false;
 	}
@@ -424,10 +425,16 @@ void imap_cmd_fetch(struct imap_session *s)
 		}
 		imap_sess_enable_condstore(s);
 	}
+	if (a->partial_set && !imap_sess_has(s, IMAP_CAP_PARTIAL)) {
+		imap_sess_bad(s, NULL, "PARTIAL is disabled for this account");
+		return;
+	}
 	uint32_t *uids;
 	size_t n;
 	if (!imap_sess_set_uids(s, &a->set, s->cmd.uid, &uids, &n))
 		return;
+	if (a->partial_set)
+		imap_partial_slice(&a->partial, &uids, &n);
 	if (a->vanished)
 		put_vanished_earlier(s, a);
 	uint32_t *seen = NULL;

@@ -25,6 +25,7 @@ static bool parse_uid_expunge(struct imap_parser *p, struct imap_command *c);
 static bool parse_store(struct imap_parser *p, struct imap_command *c);
 static bool parse_copy(struct imap_parser *p, struct imap_command *c);
 static bool parse_quota_root(struct imap_parser *p, struct imap_command *c);
+static bool parse_replace(struct imap_parser *p, struct imap_command *c);
 static bool parse_setquota(struct imap_parser *p, struct imap_command *c);
 
 static const struct {
@@ -72,6 +73,13 @@ static const struct {
     {"COPY", IMAP_CMD_COPY, true, parse_copy},
     {"MOVE", IMAP_CMD_MOVE, false, parse_copy},
     {"MOVE", IMAP_CMD_MOVE, true, parse_copy},
+    {"REPLACE", IMAP_CMD_REPLACE, false, parse_replace},
+    {"REPLACE", IMAP_CMD_REPLACE, true, parse_replace},
+    {"ESEARCH", IMAP_CMD_ESEARCH, false, imap_parse_esearch},
+    {"SORT", IMAP_CMD_SORT, false, imap_parse_sort},
+    {"SORT", IMAP_CMD_SORT, true, imap_parse_sort},
+    {"THREAD", IMAP_CMD_THREAD, false, imap_parse_thread},
+    {"THREAD", IMAP_CMD_THREAD, true, imap_parse_thread},
 };
 
 const char *imap_cmd_name(enum imap_cmd_kind k, bool uid)
@@ -80,6 +88,8 @@ const char *imap_cmd_name(enum imap_cmd_kind k, bool uid)
 	    [IMAP_CMD_UID_EXPUNGE] = "UID EXPUNGE", [IMAP_CMD_SEARCH] = "UID SEARCH",
 	    [IMAP_CMD_FETCH] = "UID FETCH",         [IMAP_CMD_STORE] = "UID STORE",
 	    [IMAP_CMD_COPY] = "UID COPY",           [IMAP_CMD_MOVE] = "UID MOVE",
+	    [IMAP_CMD_REPLACE] = "UID REPLACE",     [IMAP_CMD_SORT] = "UID SORT",
+	    [IMAP_CMD_THREAD] = "UID THREAD",
 	};
 	if (uid && k < IMAP_CMD_COUNT && uid_names[k])
 		return uid_names[k];
@@ -364,15 +374,9 @@ static bool parse_status(struct imap_parser *p, struct imap_command *c)
 	       imap_parse_status_items(p, &a->items);
 }
 
-/* APPEND mailbox [SP flag-list] [SP date-time] SP literal (RFC 9051, RFC 3516 literal8). */
-static bool parse_append(struct imap_parser *p, struct imap_command *c)
+/* append-message = [flag-list SP] [date-time SP] literal (RFC 9051, RFC 3516 literal8). */
+static bool parse_append_message(struct imap_parser *p, struct imap_append_msg *m)
 {
-	struct imap_append_args *a = &c->u.append;
-	if (!imap_p_sp(p) || !parse_mailbox(p, &a->mailbox) || !imap_p_sp(p))
-		return false;
-	a->msgs = arena_zalloc(p->ar, sizeof *a->msgs);
-	a->n = 1;
-	struct imap_append_msg *m = &a->msgs[0];
 	if (imap_p_peek(p) == '(') {
 		if (!imap_p_flag_list(p, IMAP_APPEND_FLAGS_MAX, &m->flags, &m->nflags) ||
 		    !imap_p_sp(p))
@@ -384,6 +388,25 @@ static bool parse_append(struct imap_parser *p, struct imap_command *c)
 			return false;
 	}
 	return imap_p_message_literal(p, &m->data);
+}
+
+/* APPEND mailbox 1*(SP append-message): several messages are MULTIAPPEND (RFC 3502 6). */
+static bool parse_append(struct imap_parser *p, struct imap_command *c)
+{
+	struct imap_append_args *a = &c->u.append;
+	if (!imap_p_sp(p) || !parse_mailbox(p, &a->mailbox))
+		return false;
+	a->msgs = arena_array(p->ar, IMAP_APPEND_MSGS_MAX, sizeof *a->msgs);
+	do {
+		if (a->n == IMAP_APPEND_MSGS_MAX)
+			return imap_p_fail(p, "more than %d messages in one APPEND",
+					   IMAP_APPEND_MSGS_MAX);
+		struct imap_append_msg *m = &a->msgs[a->n++];
+		memset(m, 0, sizeof *m);
+		if (!imap_p_sp(p) || !parse_append_message(p, m))
+			return false;
+	} while (!imap_p_at_end(p));
+	return true;
 }
 
 static bool parse_uid_expunge(struct imap_parser *p, struct imap_command *c)
@@ -458,4 +481,18 @@ static bool parse_setquota(struct imap_parser *p, struct imap_command *c)
 			return false;
 	}
 	return imap_p_close(p);
+}
+
+/* RFC 8508 5: REPLACE SP seq-number SP mailbox SP append-message (UID REPLACE: a UID). */
+static bool parse_replace(struct imap_parser *p, struct imap_command *c)
+{
+	struct imap_replace_args *a = &c->u.replace;
+	struct imap_seqset set;
+	if (!imap_p_sp(p) || !imap_p_seqset(p, false, &set))
+		return false;
+	if (set.n != 1 || set.v[0].first != set.v[0].last)
+		return imap_p_fail(p, "REPLACE takes one message");
+	a->msg = set.v[0];
+	return imap_p_sp(p) && parse_mailbox(p, &a->mailbox) && imap_p_sp(p) &&
+	       parse_append_message(p, &a->msg_data);
 }

@@ -214,6 +214,14 @@ static bool parse_modifiers(struct imap_parser *p, struct imap_command *c)
 			a->changedsince_set = true;
 			if (!imap_p_sp(p) || !imap_p_number64(p, &a->changedsince))
 				return false;
+		} else if (imap_p_take_word(p, "PARTIAL")) {
+			if (!c->uid)
+				return imap_p_fail(p, "PARTIAL is only allowed with UID FETCH");
+			if (a->partial_set)
+				return imap_p_fail(p, "PARTIAL given twice");
+			a->partial_set = true;
+			if (!imap_p_sp(p) || !imap_parse_partial_range(p, &a->partial))
+				return false;
 		} else if (imap_p_take_word(p, "VANISHED")) {
 			if (!c->uid)
 				return imap_p_fail(p, "VANISHED is only allowed with UID FETCH");

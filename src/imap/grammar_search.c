@@ -14,6 +14,7 @@ struct sctx {
 	struct imap_parser *p;
 	size_t nkeys;
 	bool modseq;
+	bool seqnums; /* a sequence-set key (not UID) */
 };
 
 static bool parse_key(struct sctx *x, struct imap_search_key *k);
@@ -169,6 +170,7 @@ static bool parse_key(struct sctx *x, struct imap_search_key *k)
 	}
 	if (ascii_isdigit(c) || c == '*' || c == '$') {
 		k->op = IMAP_SK_SEQSET;
+		x->seqnums |= c != '$';
 		return imap_p_seqset(p, true, &k->set);
 	}
 	if (simple_flag(x, k))
@@ -260,8 +262,30 @@ static bool parse_key(struct sctx *x, struct imap_search_key *k)
 	return imap_p_fail(p, "unknown search key");
 }
 
-/* search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" */
-static bool parse_return(struct imap_parser *p, struct imap_search_args *a)
+/* RFC 9394 4: partial-range = nz-number ":" nz-number / "-" nz-number ":" "-" nz-number. */
+bool imap_parse_partial_range(struct imap_parser *p, struct imap_partial *out)
+{
+	bool minus = imap_p_take(p, '-');
+	uint32_t a, b;
+	if (!imap_p_nznumber(p, &a) || !imap_p_expect(p, ':'))
+		return false;
+	if (minus && !imap_p_expect(p, '-'))
+		return false;
+	if (!imap_p_nznumber(p, &b))
+		return false;
+	if (a > b) {
+		uint32_t t = a;
+		a = b;
+		b = t;
+	}
+	*out =
+	    minus ? (struct imap_partial){-(int64_t)a, -(int64_t)b} : (struct imap_partial){a, b};
+	return true;
+}
+
+/* search-return-opts = "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")", and
+ * the SP after it. */
+bool imap_parse_search_ret(struct imap_parser *p, struct imap_search_args *a)
 {
 	static const struct {
 		const char *word;
@@ -269,36 +293,44 @@ static bool parse_return(struct imap_parser *p, struct imap_search_args *a)
 	} opts[] = {
 	    {"MIN", IMAP_SEARCH_RET_MIN},   {"MAX", IMAP_SEARCH_RET_MAX},
 	    {"ALL", IMAP_SEARCH_RET_ALL},   {"COUNT", IMAP_SEARCH_RET_COUNT},
-	    {"SAVE", IMAP_SEARCH_RET_SAVE},
+	    {"SAVE", IMAP_SEARCH_RET_SAVE}, {"PARTIAL", IMAP_SEARCH_RET_PARTIAL},
 	};
 	a->has_return = true;
-	if (!imap_p_sp(p) || !imap_p_open(p))
-		return false;
+	if (!imap_p_take_word(p, "RETURN") || !imap_p_sp(p) || !imap_p_open(p))
+		return imap_p_fail(p, "expected RETURN (...)");
+	bool first = true;
 	while (!imap_p_take(p, ')')) {
-		if (a->ret && !imap_p_sp(p))
+		if (!first && !imap_p_sp(p))
 			return false;
+		first = false;
 		unsigned bit = 0;
 		for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 			if (imap_p_take_word(p, opts[i].word))
 				bit = opts[i].bit;
 		if (!bit)
 			return imap_p_fail(p, "unknown SEARCH return option");
+		if (bit == IMAP_SEARCH_RET_PARTIAL &&
+		    (!imap_p_sp(p) || !imap_parse_partial_range(p, &a->partial)))
+			return false;
 		a->ret |= bit;
 	}
 	p->depth--;
+	/* RFC 9394 3.1: PARTIAL and ALL exclude each other. */
+	if ((a->ret & IMAP_SEARCH_RET_ALL) && (a->ret & IMAP_SEARCH_RET_PARTIAL))
+		return imap_p_fail(p, "PARTIAL and ALL together");
 	/* RFC 4731 3.1: "RETURN ()" means ALL. */
 	if (a->ret == 0)
 		a->ret = IMAP_SEARCH_RET_ALL;
 	return imap_p_sp(p);
 }
 
-bool imap_parse_search(struct imap_parser *p, struct imap_command *c)
+bool imap_parse_search_args(struct imap_parser *p, struct imap_search_args *a)
 {
-	struct imap_search_args *a = &c->u.search;
-	if (!imap_p_sp(p))
-		return false;
-	if (imap_p_take_word(p, "RETURN") && !parse_return(p, a))
-		return false;
+	if (imap_p_take_prefix(p, "RETURN ")) {
+		p->pos -= 7;
+		if (!imap_parse_search_ret(p, a))
+			return false;
+	}
 	if (imap_p_take_word(p, "CHARSET")) {
 		if (!imap_p_sp(p))
 			return false;
@@ -311,9 +343,15 @@ bool imap_parse_search(struct imap_parser *p, struct imap_command *c)
 		if (!imap_p_sp(p))
 			return false;
 	}
-	struct sctx x = {p, 0, false};
+	struct sctx x = {p, 0, false, false};
 	if (!parse_keys(&x, &a->root, false))
 		return false;
 	a->uses_modseq = x.modseq;
+	a->uses_seqnums = x.seqnums;
 	return true;
+}
+
+bool imap_parse_search(struct imap_parser *p, struct imap_command *c)
+{
+	return imap_p_sp(p) && imap_parse_search_args(p, &c->u.search);
 }

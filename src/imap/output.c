@@ -129,3 +129,11 @@ int64_t imap_objectid_parse(char kind, struct str s)
 	}
 	return v;
 }
+
+void imap_put_fetch_start(const struct imap_session *s, uint32_t seq, uint32_t uid, struct buf *out)
+{
+	if (s->enabled & IMAP_CAP_UIDONLY)
+		buf_printf(out, "* %u UIDFETCH (", uid);
+	else
+		buf_printf(out, "* %u FETCH (", seq);
+}

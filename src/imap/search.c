@@ -1,7 +1,7 @@
 /*
- * SEARCH and UID SEARCH (RFC 9051 6.4.4) with every search key, CHARSET
- * (UTF-8 and US-ASCII), ESEARCH results (RFC 4731: MIN MAX ALL COUNT),
- * SAVE (RFC 5182) and MODSEQ (RFC 7162 3.1.5).
+ * Evaluating search programs (RFC 9051 6.4.4, see search.h): every search
+ * key, with MODSEQ (RFC 7162 3.1.5), SAVEDATE (RFC 8514), WITHIN (RFC 5032)
+ * and OBJECTID (RFC 8474) keys.
  *
  * The messages the client knows are read from the store in batches and the
  * key tree is evaluated for each; the message text is read only when a key
@@ -12,7 +12,11 @@
  * ESEARCH always (RFC 9051 7.3.4); rev1 clients get SEARCH unless they ask
  * for RETURN.
  */
+#include "imap/search.h"
+
 #include "imap/fetch.h"
+#include "imap/server_internal.h"
+#include "base/timeutil.h"
 
 #include "mail/charset.h"
 #include "mail/header.h"
@@ -61,6 +65,7 @@ struct search_msg {
 	struct fetch_msg fm;
 	uint32_t seq;
 	struct mail_header *hdr; /* top-level header, when scanned */
+	const struct imap_search_scope *sc;
 };
 
 static struct mail_header *top_header(struct imap_session *s, struct search_msg *sm)
@@ -215,7 +220,7 @@ static bool in_saved(const struct imap_session *s, uint32_t uid)
 static bool eval(struct imap_session *s, const struct imap_search_key *k, struct search_msg *sm)
 {
 	const struct store_message *m = sm->fm.m;
-	struct imap_view *v = &s->sel.view;
+	const struct imap_search_scope *sc = sm->sc;
 	switch (k->op) {
 	case IMAP_SK_ALL: return true;
 	case IMAP_SK_AND:
@@ -225,15 +230,15 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 		return true;
 	case IMAP_SK_OR: return eval(s, &k->kids[0], sm) || eval(s, &k->kids[1], sm);
 	case IMAP_SK_NOT: return !eval(s, &k->kids[0], sm);
+	/* RFC 5182 2.1: "$" is the selected mailbox's saved result. */
 	case IMAP_SK_SEQSET:
 		if (k->set.saved)
-			return in_saved(s, m->uid);
-		return imap_seqset_contains(&k->set, sm->seq, (uint32_t)v->nreported);
+			return sc->selected && in_saved(s, m->uid);
+		return imap_seqset_contains(&k->set, sm->seq, (uint32_t)sc->n);
 	case IMAP_SK_UIDSET:
 		if (k->set.saved)
-			return in_saved(s, m->uid);
-		return imap_seqset_contains(&k->set, m->uid,
-					    v->nreported ? v->uids[v->nreported - 1] : 0);
+			return sc->selected && in_saved(s, m->uid);
+		return imap_seqset_contains(&k->set, m->uid, sc->n ? sc->uids[sc->n - 1] : 0);
 	case IMAP_SK_FLAG:
 	case IMAP_SK_UNFLAG: {
 		bool set;
@@ -249,9 +254,11 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 		return k->op == IMAP_SK_FLAG ? set : !set;
 	}
 	/* RFC 3501 6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT. */
-	case IMAP_SK_NEW: return imap_sess_is_recent(s, m->uid) && !(m->flags & STORE_FLAG_SEEN);
-	case IMAP_SK_RECENT: return imap_sess_is_recent(s, m->uid);
-	case IMAP_SK_OLD: return !imap_sess_is_recent(s, m->uid);
+	case IMAP_SK_NEW:
+		return sc->selected && imap_sess_is_recent(s, m->uid) &&
+		       !(m->flags & STORE_FLAG_SEEN);
+	case IMAP_SK_RECENT: return sc->selected && imap_sess_is_recent(s, m->uid);
+	case IMAP_SK_OLD: return !(sc->selected && imap_sess_is_recent(s, m->uid));
 	case IMAP_SK_BEFORE: return day_of(m->received, m->received_tz) < k->day;
 	case IMAP_SK_ON: return day_of(m->received, m->received_tz) == k->day;
 	case IMAP_SK_SINCE: return day_of(m->received, m->received_tz) >= k->day;
@@ -290,226 +297,101 @@ static bool eval(struct imap_session *s, const struct imap_search_key *k, struct
 	return false;
 }
 
-/* Evaluates the program for the known messages; matches (UIDs, ascending) into *out and
- * their MODSEQs into *modseqs. */
-static bool run(struct imap_session *s, const struct imap_search_key *root, uint32_t **out,
-		uint64_t **modseqs, size_t *nout)
+void imap_search_scope_selected(struct imap_session *s, struct imap_search_scope *sc)
 {
-	struct imap_view *v = &s->sel.view;
-	size_t known = v->nreported;
+	*sc = (struct imap_search_scope){s->sel.id, s->sel.view.uids, s->sel.view.nreported, true};
+}
+
+void imap_progress(struct imap_session *s, uint64_t done, uint64_t total)
+{
+	int64_t now = mono_ms();
+	int every = imap_server_inprogress_ms(s->server);
+	if (now - s->cmd_start_ms < every || now - s->progress_last_ms < every)
+		return;
+	s->progress_last_ms = now;
+	struct buf b = BUF_INIT;
+	/* RFC 9585 3: the tag as a quoted string, the count so far and the goal (NIL: unknown). */
+	buf_puts(&b, "* OK [INPROGRESS (");
+	imap_put_string(s, s->cmd.tag.p, s->cmd.tag.len, &b);
+	buf_printf(&b, " %llu ", (unsigned long long)done);
+	if (total)
+		buf_printf(&b, "%llu", (unsigned long long)total);
+	else
+		buf_puts(&b, "NIL");
+	buf_puts(&b, ")] in progress\r\n");
+	imap_sess_write(s, b.data, b.len);
+	buf_free(&b);
+	imap_sess_flush(s);
+}
+
+/* The position of uid in the scope (sequence number - 1); -1 when absent. */
+static ptrdiff_t scope_index(const struct imap_search_scope *sc, size_t from, uint32_t uid)
+{
+	size_t lo = from, hi = sc->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sc->uids[mid] == uid)
+			return (ptrdiff_t)mid;
+		if (sc->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Evaluates one batch of store messages; matches are appended to r. */
+static void eval_batch(struct imap_session *s, const struct imap_search_scope *sc,
+		       const struct imap_search_key *root, struct store_message *ms, size_t nm,
+		       size_t done, struct imap_search_result *r)
+{
+	struct arena_mark per = arena_mark(&s->ar);
+	for (size_t j = 0; j < nm && !s->broken; j++) {
+		if (sc->selected && imap_view_is_gone(&s->sel.view, ms[j].uid))
+			continue;
+		ptrdiff_t at = scope_index(sc, done, ms[j].uid);
+		if (at < 0)
+			continue;
+		struct search_msg sm = {.fm = {.m = &ms[j]}, .seq = (uint32_t)at + 1, .sc = sc};
+		bool hit = eval(s, root, &sm);
+		imap_fetch_msg_done(&sm.fm);
+		arena_rewind(&s->ar, per);
+		imap_progress(s, (uint64_t)at + 1, sc->n);
+		if (hit) {
+			r->modseqs[r->n] = ms[j].modseq;
+			r->uids[r->n++] = ms[j].uid;
+		}
+	}
+}
+
+bool imap_search_run(struct imap_session *s, const struct imap_search_scope *sc,
+		     const struct imap_search_key *root, struct imap_search_result *r)
+{
 	struct search_need need = {0};
 	need_of(root, &need);
-	*out = arena_array(&s->ar, known ? known : 1, sizeof **out);
-	*modseqs = arena_array(&s->ar, known ? known : 1, sizeof **modseqs);
-	*nout = 0;
-	struct store_uid_range *r = arena_array(&s->ar, IMAP_FETCH_BATCH, sizeof *r);
-	for (size_t done = 0; done < known;) {
-		size_t k = known - done > IMAP_FETCH_BATCH ? IMAP_FETCH_BATCH : known - done;
+	r->uids = arena_array(&s->ar, sc->n ? sc->n : 1, sizeof *r->uids);
+	r->modseqs = arena_array(&s->ar, sc->n ? sc->n : 1, sizeof *r->modseqs);
+	r->n = 0;
+	struct store_uid_range *ranges = arena_array(&s->ar, IMAP_FETCH_BATCH, sizeof *ranges);
+	for (size_t done = 0; done < sc->n && !s->broken;) {
+		size_t k = sc->n - done > IMAP_FETCH_BATCH ? IMAP_FETCH_BATCH : sc->n - done;
 		struct arena_mark mk = arena_mark(&s->ar);
 		size_t used;
-		size_t nr = imap_uids_to_ranges(v->uids + done, k, r, IMAP_FETCH_BATCH, &used);
-		struct store_uid_set set = {r, nr};
+		size_t nr =
+		    imap_uids_to_ranges(sc->uids + done, k, ranges, IMAP_FETCH_BATCH, &used);
+		struct store_uid_set set = {ranges, nr};
 		struct store_message *ms;
 		size_t nm;
 		struct error err;
-		if (!store_messages_fetch(s->account, s->sel.id, &set, 0,
+		if (!store_messages_fetch(s->account, sc->mailbox_id, &set, 0,
 					  need.parsed ? STORE_FETCH_PARSED : 0, &s->ar, &ms, &nm,
 					  &err)) {
 			imap_sess_no_err(s, "SEARCH", &err);
 			return false;
 		}
-		struct arena_mark per = arena_mark(&s->ar);
-		for (size_t j = 0; j < nm; j++) {
-			if (imap_view_is_gone(v, ms[j].uid))
-				continue;
-			struct search_msg sm = {.fm = {.m = &ms[j]},
-						.seq = imap_sess_seq(s, ms[j].uid)};
-			if (sm.seq == 0 || sm.seq > known)
-				continue;
-			bool hit = eval(s, root, &sm);
-			imap_fetch_msg_done(&sm.fm);
-			arena_rewind(&s->ar, per);
-			if (hit) {
-				(*modseqs)[*nout] = ms[j].modseq;
-				(*out)[(*nout)++] = ms[j].uid;
-			}
-		}
+		eval_batch(s, sc, root, ms, nm, done, r);
 		arena_rewind(&s->ar, mk);
 		done += used;
 	}
 	return true;
-}
-
-static void save_result(struct imap_session *s, unsigned ret, const uint32_t *uids, size_t n)
-{
-	free(s->sel.saved);
-	s->sel.saved = NULL;
-	s->sel.nsaved = 0;
-	s->sel.has_saved = true;
-	if (n == 0)
-		return;
-	s->sel.saved = xreallocarray(NULL, n, sizeof *uids);
-	/* RFC 5182 2.4: with MIN or MAX (and neither ALL nor COUNT) only those are saved. */
-	if ((ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX)) &&
-	    !(ret & (IMAP_SEARCH_RET_ALL | IMAP_SEARCH_RET_COUNT))) {
-		if (ret & IMAP_SEARCH_RET_MIN)
-			s->sel.saved[s->sel.nsaved++] = uids[0];
-		if ((ret & IMAP_SEARCH_RET_MAX) && (n > 1 || !(ret & IMAP_SEARCH_RET_MIN)))
-			s->sel.saved[s->sel.nsaved++] = uids[n - 1];
-		return;
-	}
-	memcpy(s->sel.saved, uids, n * sizeof *uids);
-	s->sel.nsaved = n;
-}
-
-static uint64_t max_modseq(const uint64_t *modseqs, size_t n)
-{
-	uint64_t max = 0;
-	for (size_t i = 0; i < n; i++)
-		if (modseqs[i] > max)
-			max = modseqs[i];
-	return max;
-}
-
-/*
- * RFC 4731 3.2: the MODSEQ of an ESEARCH response is that of the message returned by a
- * single MIN or MAX, the higher of the two for MIN and MAX, else the highest of all
- * matches.
- */
-static uint64_t esearch_modseq(unsigned ret, const uint64_t *modseqs, size_t n)
-{
-	if (n == 0 || (ret & (IMAP_SEARCH_RET_ALL | IMAP_SEARCH_RET_COUNT)) ||
-	    !(ret & (IMAP_SEARCH_RET_MIN | IMAP_SEARCH_RET_MAX)))
-		return max_modseq(modseqs, n);
-	uint64_t m = 0;
-	if ((ret & IMAP_SEARCH_RET_MIN) && modseqs[0] > m)
-		m = modseqs[0];
-	if ((ret & IMAP_SEARCH_RET_MAX) && modseqs[n - 1] > m)
-		m = modseqs[n - 1];
-	return m;
-}
-
-static void put_esearch(struct imap_session *s, unsigned ret, const uint32_t *nums, size_t n,
-			const uint64_t *modseqs, bool modseq)
-{
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "* ESEARCH (TAG ");
-	imap_put_string(s, s->cmd.tag.p, s->cmd.tag.len, &b);
-	buf_putc(&b, ')');
-	if (s->cmd.uid)
-		buf_puts(&b, " UID");
-	if (ret == 0)
-		ret = IMAP_SEARCH_RET_ALL;
-	if ((ret & IMAP_SEARCH_RET_MIN) && n)
-		buf_printf(&b, " MIN %u", nums[0]);
-	if ((ret & IMAP_SEARCH_RET_MAX) && n)
-		buf_printf(&b, " MAX %u", nums[n - 1]);
-	if ((ret & IMAP_SEARCH_RET_ALL) && n) {
-		buf_puts(&b, " ALL ");
-		imap_uidlist_format(nums, n, &b);
-	}
-	if (ret & IMAP_SEARCH_RET_COUNT)
-		buf_printf(&b, " COUNT %zu", n);
-	if (modseq && n)
-		buf_printf(&b, " MODSEQ %llu", (unsigned long long)esearch_modseq(ret, modseqs, n));
-	buf_puts(&b, "\r\n");
-	imap_sess_write(s, b.data, b.len);
-	buf_free(&b);
-}
-
-/* Keys of extensions disabled for the account are BAD (sent). */
-static bool keys_allowed(struct imap_session *s, const struct imap_search_key *k)
-{
-	imap_caps cap = 0;
-	const char *name = NULL;
-	switch (k->op) {
-	case IMAP_SK_SAVEDBEFORE:
-	case IMAP_SK_SAVEDON:
-	case IMAP_SK_SAVEDSINCE:
-	case IMAP_SK_SAVEDATESUPPORTED:
-		cap = IMAP_CAP_SAVEDATE;
-		name = "SAVEDATE";
-		break;
-	case IMAP_SK_YOUNGER:
-	case IMAP_SK_OLDER:
-		cap = IMAP_CAP_WITHIN;
-		name = "WITHIN";
-		break;
-	case IMAP_SK_EMAILID:
-	case IMAP_SK_THREADID:
-		cap = IMAP_CAP_OBJECTID;
-		name = "OBJECTID";
-		break;
-	default: break;
-	}
-	if (cap && !imap_sess_has(s, cap)) {
-		imap_sess_bad(s, NULL, "%s is disabled for this account", name);
-		return false;
-	}
-	for (size_t i = 0; i < k->nkids; i++)
-		if (!keys_allowed(s, &k->kids[i]))
-			return false;
-	return true;
-}
-
-void imap_cmd_search(struct imap_session *s)
-{
-	const struct imap_search_args *a = &s->cmd.u.search;
-	if (!imap_sess_selected_ok(s))
-		return;
-	if (a->charset.len && !str_eqi_cstr(a->charset, "UTF-8") &&
-	    !str_eqi_cstr(a->charset, "US-ASCII")) {
-		imap_sess_no(s, "BADCHARSET (UTF-8 US-ASCII)", "charset not supported");
-		return;
-	}
-	if (a->has_return && !imap_sess_has(s, IMAP_CAP_ESEARCH)) {
-		imap_sess_bad(s, NULL, "ESEARCH is disabled for this account");
-		return;
-	}
-	if ((a->ret & IMAP_SEARCH_RET_SAVE) && !imap_sess_has(s, IMAP_CAP_SEARCHRES)) {
-		imap_sess_bad(s, NULL, "SEARCHRES is disabled for this account");
-		return;
-	}
-	if (!keys_allowed(s, &a->root))
-		return;
-	s->search_now = (int64_t)time(NULL);
-	if (a->uses_modseq) {
-		if (!imap_sess_has(s, IMAP_CAP_CONDSTORE)) {
-			imap_sess_bad(s, NULL, "CONDSTORE is disabled for this account");
-			return;
-		}
-		imap_sess_enable_condstore(s);
-	}
-	uint32_t *uids;
-	uint64_t *modseqs;
-	size_t n;
-	if (!run(s, &a->root, &uids, &modseqs, &n))
-		return;
-	if (a->ret & IMAP_SEARCH_RET_SAVE)
-		save_result(s, a->ret, uids, n);
-	uint32_t *nums = uids;
-	if (!s->cmd.uid) {
-		nums = arena_array(&s->ar, n ? n : 1, sizeof *nums);
-		for (size_t i = 0; i < n; i++)
-			nums[i] = imap_sess_seq(s, uids[i]);
-	}
-	bool rev2 = (s->enabled & IMAP_CAP_IMAP4REV2) != 0;
-	if (a->has_return || rev2) {
-		unsigned ret = a->ret & ~IMAP_SEARCH_RET_SAVE;
-		/* RFC 5182 2.1: SAVE alone gives no ESEARCH response. */
-		if (ret || !(a->ret & IMAP_SEARCH_RET_SAVE))
-			put_esearch(s, ret, nums, n, modseqs, a->uses_modseq);
-	} else {
-		struct buf b = BUF_INIT;
-		buf_puts(&b, "* SEARCH");
-		for (size_t i = 0; i < n; i++)
-			buf_printf(&b, " %u", nums[i]);
-		if (a->uses_modseq && n)
-			buf_printf(&b, " (MODSEQ %llu)",
-				   (unsigned long long)max_modseq(modseqs, n));
-		buf_puts(&b, "\r\n");
-		imap_sess_write(s, b.data, b.len);
-		buf_free(&b);
-	}
-	imap_sess_ok(s, NULL, "%s completed", s->cmd.uid ? "UID SEARCH" : "SEARCH");
 }

@@ -88,7 +88,10 @@ static bool qresync(struct imap_session *s, const struct imap_select_args *a)
 			continue;
 		imap_sess_announce_keywords(s, &f[i].keywords);
 		struct buf b = BUF_INIT;
-		buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, f[i].uid);
+		imap_put_fetch_start(s, seq, f[i].uid, &b);
+		if (!(s->enabled & IMAP_CAP_UIDONLY))
+			buf_printf(&b, "UID %u ", f[i].uid);
+		buf_puts(&b, "FLAGS ");
 		imap_put_msg_flags(s, f[i].uid, f[i].flags, &f[i].keywords, &b);
 		buf_printf(&b, " MODSEQ (%llu))\r\n", (unsigned long long)f[i].modseq);
 		imap_sess_write(s, b.data, b.len);
@@ -109,6 +112,11 @@ void imap_cmd_select(struct imap_session *s)
 	/* RFC 7162 3.2.5: QRESYNC parameters need ENABLE QRESYNC first. */
 	if (a->qresync && !(s->enabled & IMAP_CAP_QRESYNC)) {
 		imap_sess_bad(s, NULL, "QRESYNC parameter without ENABLE QRESYNC");
+		return;
+	}
+	/* RFC 9586 3: seq-match-data holds sequence numbers. */
+	if (a->has_seq_match && (s->enabled & IMAP_CAP_UIDONLY)) {
+		imap_sess_bad(s, "UIDREQUIRED", "QRESYNC sequence match data with UIDONLY");
 		return;
 	}
 	if (a->has_seq_match && (!imap_seqset_increasing(&a->known_seqs) ||

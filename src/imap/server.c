@@ -27,6 +27,7 @@ struct imap_server {
 	size_t ncounts;
 	size_t capcounts;
 	int account_max;
+	int inprogress_ms;
 	bool hub_tried;
 	struct imap_hub *hub;
 };
@@ -37,6 +38,7 @@ struct imap_server *imap_server_new(struct config *config, struct auth_service_o
 	s->config = config;
 	s->auth = auth;
 	s->account_max = IMAP_ACCOUNT_CONNECTIONS_MAX;
+	s->inprogress_ms = IMAP_INPROGRESS_MS;
 	pthread_mutex_init(&s->mu, NULL);
 	return s;
 }
@@ -56,6 +58,16 @@ void imap_server_free(struct imap_server *s)
 struct config *imap_server_config(struct imap_server *s)
 {
 	return s->config;
+}
+
+int imap_server_inprogress_ms(struct imap_server *s)
+{
+	return s->inprogress_ms;
+}
+
+void imap_server_set_inprogress_ms(struct imap_server *s, int ms)
+{
+	s->inprogress_ms = ms;
 }
 
 void imap_server_set_account_max(struct imap_server *s, int max)

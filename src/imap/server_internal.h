@@ -15,6 +15,11 @@ struct auth_service *imap_server_auth(struct imap_server *s);
 bool imap_server_count_account(struct imap_server *s, const char *account, bool add);
 /* The IDLE hub (idlehub.h), started on first use; NULL when it cannot start (logged). */
 struct imap_hub *imap_server_hub(struct imap_server *s);
+/* How long a command runs before INPROGRESS responses, and between them (RFC 9585). */
+#define IMAP_INPROGRESS_MS 1000
+int imap_server_inprogress_ms(struct imap_server *s);
+/* For tests: INPROGRESS after ms (0: at once, for every message). */
+void imap_server_set_inprogress_ms(struct imap_server *s, int ms);
 /* For tests: the per-account connection bound. */
 void imap_server_set_account_max(struct imap_server *s, int max);
 

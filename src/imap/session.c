@@ -7,6 +7,7 @@
 #include "auth/sasl.h"
 #include "auth/sasl_conn.h"
 #include "base/mem.h"
+#include "base/timeutil.h"
 #include "imap/server_internal.h"
 #include "imap/idlehub.h"
 
@@ -57,6 +58,16 @@ static const struct {
     {IMAP_CAP_WITHIN, "WITHIN"},
     {IMAP_CAP_OBJECTID, "OBJECTID"},
     {IMAP_CAP_PREVIEW, "PREVIEW"},
+    {IMAP_CAP_MULTIAPPEND, "MULTIAPPEND"},
+    {IMAP_CAP_REPLACE, "REPLACE"},
+    {IMAP_CAP_INPROGRESS, "INPROGRESS"},
+    {IMAP_CAP_MULTISEARCH, "MULTISEARCH"},
+    {IMAP_CAP_UIDONLY, "UIDONLY"},
+    {IMAP_CAP_PARTIAL, "PARTIAL"},
+    {IMAP_CAP_SORT, "SORT"},
+    {IMAP_CAP_ESORT, "ESORT"},
+    {IMAP_CAP_THREAD, "THREAD=ORDEREDSUBJECT"},
+    {IMAP_CAP_THREAD, "THREAD=REFERENCES"},
 };
 
 const char *imap_cap_name(imap_caps cap)
@@ -390,6 +401,10 @@ static const struct {
     {IMAP_CMD_MOVE, imap_cmd_copy, IMAP_STATE_SELECTED, IMAP_CAP_MOVE},
     {IMAP_CMD_EXPUNGE, imap_cmd_expunge, IMAP_STATE_SELECTED, 0},
     {IMAP_CMD_UID_EXPUNGE, imap_cmd_expunge, IMAP_STATE_SELECTED, IMAP_CAP_UIDPLUS},
+    {IMAP_CMD_REPLACE, imap_cmd_replace, IMAP_STATE_SELECTED, IMAP_CAP_REPLACE},
+    {IMAP_CMD_ESEARCH, imap_cmd_esearch, AUTHED, IMAP_CAP_MULTISEARCH},
+    {IMAP_CMD_SORT, imap_cmd_sort, IMAP_STATE_SELECTED, IMAP_CAP_SORT},
+    {IMAP_CMD_THREAD, imap_cmd_thread, IMAP_STATE_SELECTED, IMAP_CAP_THREAD},
 };
 
 static const char *state_name(unsigned st)
@@ -400,6 +415,14 @@ static const char *state_name(unsigned st)
 	case IMAP_STATE_SELECTED: return "selected";
 	default: return "logout";
 	}
+}
+
+/* Commands that take message sequence numbers (RFC 9586 3). */
+static bool uses_seqnums(enum imap_cmd_kind k)
+{
+	return k == IMAP_CMD_FETCH || k == IMAP_CMD_STORE || k == IMAP_CMD_SEARCH ||
+	       k == IMAP_CMD_COPY || k == IMAP_CMD_MOVE || k == IMAP_CMD_REPLACE ||
+	       k == IMAP_CMD_SORT || k == IMAP_CMD_THREAD;
 }
 
 static void run_command(struct imap_session *s)
@@ -418,10 +441,18 @@ static void run_command(struct imap_session *s)
 				      imap_cmd_name(c->kind, c->uid), state_name(s->state));
 			return;
 		}
+		/* RFC 9586 3: with UIDONLY, only the UID forms of these commands. */
+		if ((s->enabled & IMAP_CAP_UIDONLY) && !c->uid && uses_seqnums(c->kind)) {
+			imap_sess_bad(s, "UIDREQUIRED", "%s needs its UID form with UIDONLY",
+				      imap_cmd_name(c->kind, c->uid));
+			return;
+		}
+		s->cmd_start_ms = s->progress_last_ms = mono_ms();
 		/* RFC 9051 7.5.1: no EXPUNGE during FETCH, STORE or SEARCH. */
 		s->cmd_no_expunge =
 		    !c->uid && (c->kind == IMAP_CMD_FETCH || c->kind == IMAP_CMD_STORE ||
-				c->kind == IMAP_CMD_SEARCH);
+				c->kind == IMAP_CMD_SEARCH || c->kind == IMAP_CMD_SORT ||
+				c->kind == IMAP_CMD_THREAD);
 		s->expunge_issued = false;
 		s->unknown_cte = false;
 		dispatch[i].exec(s);

@@ -87,6 +87,15 @@ typedef uint64_t imap_caps;
 #define IMAP_CAP_WITHIN             (UINT64_C(1) << 24)
 #define IMAP_CAP_OBJECTID           (UINT64_C(1) << 25)
 #define IMAP_CAP_PREVIEW            (UINT64_C(1) << 26)
+#define IMAP_CAP_MULTIAPPEND        (UINT64_C(1) << 27)
+#define IMAP_CAP_REPLACE            (UINT64_C(1) << 28)
+#define IMAP_CAP_INPROGRESS         (UINT64_C(1) << 29)
+#define IMAP_CAP_MULTISEARCH        (UINT64_C(1) << 30)
+#define IMAP_CAP_UIDONLY            (UINT64_C(1) << 31)
+#define IMAP_CAP_PARTIAL            (UINT64_C(1) << 32)
+#define IMAP_CAP_SORT               (UINT64_C(1) << 33)
+#define IMAP_CAP_ESORT              (UINT64_C(1) << 34)
+#define IMAP_CAP_THREAD             (UINT64_C(1) << 35)
 
 /* The capability's name as announced ("CONDSTORE"), or NULL. */
 const char *imap_cap_name(imap_caps cap);
@@ -167,11 +176,13 @@ struct imap_session {
 	/* The command being run. */
 	struct imap_cmdtext text;
 	struct imap_command cmd;
-	bool cmd_no_expunge; /* FETCH, STORE, SEARCH by sequence number */
-	bool expunge_issued; /* the command met messages expunged by others */
-	bool unknown_cte;    /* a BINARY item met an encoding tern cannot decode (RFC 3516) */
-	int64_t search_now;  /* the time YOUNGER and OLDER count from (RFC 5032) */
-	int nbad;            /* consecutive BAD replies */
+	bool cmd_no_expunge;      /* FETCH, STORE, SEARCH by sequence number */
+	bool expunge_issued;      /* the command met messages expunged by others */
+	bool unknown_cte;         /* a BINARY item met an encoding tern cannot decode (RFC 3516) */
+	int64_t search_now;       /* the time YOUNGER and OLDER count from (RFC 5032) */
+	int64_t cmd_start_ms;     /* when the command began (monotonic), for INPROGRESS */
+	int64_t progress_last_ms; /* the last INPROGRESS response */
+	int nbad;                 /* consecutive BAD replies */
 	uint64_t ncommands;
 };
 
@@ -228,6 +239,9 @@ const char *imap_sess_mailbox_arg(struct imap_session *s, struct str raw, bool a
 /* The same without replying: for LIST patterns; false with err. */
 bool imap_sess_mailbox_decode(struct imap_session *s, struct str raw, struct buf *out,
 			      struct error *err);
+/* "* n FETCH (" for the message seq/uid, or "* uid UIDFETCH (" with UIDONLY (RFC 9586 3.3). */
+void imap_put_fetch_start(const struct imap_session *s, uint32_t seq, uint32_t uid,
+			  struct buf *out);
 /* "(\Seen $Junk kw)" */
 void imap_put_flags(uint32_t flags, const struct store_keywords *kw, struct buf *out);
 /* An IMAP string (quoted or literal). */
@@ -336,6 +350,10 @@ void imap_cmd_copy(struct imap_session *s);
 void imap_cmd_getquota(struct imap_session *s);
 void imap_cmd_getquotaroot(struct imap_session *s);
 void imap_cmd_setquota(struct imap_session *s);
+void imap_cmd_replace(struct imap_session *s);
+void imap_cmd_esearch(struct imap_session *s);
+void imap_cmd_sort(struct imap_session *s);
+void imap_cmd_thread(struct imap_session *s);
 
 /* Checks status items against the account's capabilities (BAD sent when not). */
 bool imap_sess_status_items_ok(struct imap_session *s, unsigned items);

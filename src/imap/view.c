@@ -142,14 +142,16 @@ static void expunge_reported(struct imap_session *s, const uint32_t *uids, size_
 	struct imap_view *v = &s->sel.view;
 	if (n == 0)
 		return;
-	if (s->enabled & IMAP_CAP_QRESYNC)
+	/* RFC 7162 3.2.10, RFC 9586 3.4: VANISHED instead of EXPUNGE. */
+	bool vanished = s->enabled & (IMAP_CAP_QRESYNC | IMAP_CAP_UIDONLY);
+	if (vanished)
 		imap_put_vanished(s, uids, n, false);
 	/* From the highest down, so each sequence number is the one the client has now. */
 	for (size_t k = n; k-- > 0;) {
 		ptrdiff_t i = find(v->uids, v->n, uids[k]);
 		if (i < 0)
 			continue;
-		if (!(s->enabled & IMAP_CAP_QRESYNC))
+		if (!vanished)
 			imap_sess_printf(s, "* %zu EXPUNGE\r\n", (size_t)i + 1);
 		remove_at(v->uids, &v->n, (size_t)i);
 		imap_recent_forget(s, uids[k]);
@@ -205,7 +207,10 @@ static void put_flags_fetch(struct imap_session *s, uint32_t seq, uint32_t uid, 
 {
 	imap_sess_announce_keywords(s, kw);
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "* %u FETCH (UID %u FLAGS ", seq, uid);
+	imap_put_fetch_start(s, seq, uid, &b);
+	if (!(s->enabled & IMAP_CAP_UIDONLY))
+		buf_printf(&b, "UID %u ", uid);
+	buf_puts(&b, "FLAGS ");
 	imap_put_msg_flags(s, uid, flags, kw, &b);
 	if (s->enabled & IMAP_CAP_CONDSTORE)
 		buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)modseq);

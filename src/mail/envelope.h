@@ -28,5 +28,8 @@ size_t mail_msgids_parse(struct arena *a, struct str value, const char **out, si
 
 /* RFC 5256 2.1 base subject of a decoded (UTF-8) subject, lower-cased. */
 char *mail_subject_base(struct arena *a, const char *subject);
+/* RFC 5256 3 (REFERENCES): whether extracting the base subject removes a "Re:"/"Fwd:", a
+ * "(fwd)" trailer or a "[fwd: ...]" wrapper: the message is a reply or forward. */
+bool mail_subject_is_reply(const char *subject);
 
 #endif

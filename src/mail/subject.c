@@ -4,6 +4,9 @@
  */
 #include "mail/envelope.h"
 
+#include "base/mem.h"
+
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
@@ -90,27 +93,30 @@ static bool has_nonspace(const char *s, size_t n)
 	return false;
 }
 
-char *mail_subject_base(struct arena *a, const char *subject)
+/* Steps (2) to (6): the base subject is s[*start, return); *reply tells whether a subj-refwd,
+ * a "(fwd)" trailer or a subj-fwd-hdr/trl pair was removed (RFC 5256 3, REFERENCES). */
+static size_t base_range(const char *s, size_t n, size_t *startp, bool *reply)
 {
-	size_t n = strlen(subject);
-	char *s = arena_alloc(a, n + 1);
-	n = collapse(subject, s);
 	size_t start = 0;
+	*reply = false;
 	for (;;) {
 		/* (2) subj-trailer = "(fwd)" / WSP */
 		for (;;) {
-			if (n > start && s[n - 1] == ' ')
+			if (n > start && s[n - 1] == ' ') {
 				n--;
-			else if (n - start >= 5 && strncasecmp(s + n - 5, "(fwd)", 5) == 0)
+			} else if (n - start >= 5 && strncasecmp(s + n - 5, "(fwd)", 5) == 0) {
 				n -= 5;
-			else
+				*reply = true;
+			} else {
 				break;
+			}
 		}
 		/* (3)-(5) */
 		for (bool changed = true; changed;) {
 			changed = false;
 			size_t l;
 			while ((l = leader_len(s + start, n - start)) > 0) {
+				*reply |= s[start] != ' ';
 				start += l;
 				changed = true;
 			}
@@ -124,10 +130,35 @@ char *mail_subject_base(struct arena *a, const char *subject)
 		if (n - start >= 6 && strncasecmp(s + start, "[fwd:", 5) == 0 && s[n - 1] == ']') {
 			start += 5;
 			n--;
+			*reply = true;
 			continue;
 		}
 		break;
 	}
+	*startp = start;
+	return n;
+}
+
+bool mail_subject_is_reply(const char *subject)
+{
+	size_t n = strlen(subject);
+	char *s = xmalloc(n + 1);
+	n = collapse(subject, s);
+	size_t start;
+	bool reply;
+	base_range(s, n, &start, &reply);
+	free(s);
+	return reply;
+}
+
+char *mail_subject_base(struct arena *a, const char *subject)
+{
+	size_t n = strlen(subject);
+	char *s = arena_alloc(a, n + 1);
+	n = collapse(subject, s);
+	size_t start;
+	bool reply;
+	n = base_range(s, n, &start, &reply);
 	/* Lower-case as mox does; invalid UTF-8 cannot occur (decoded text). */
 	struct buf b = BUF_INIT;
 	size_t i = start;

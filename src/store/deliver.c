@@ -403,3 +403,103 @@ bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_
 	free(prepared);
 	return all;
 }
+
+/* All deliveries of store_deliver_all in one savepoint: one failing undoes the others. */
+struct all_op {
+	struct pending_delivery *ps;
+	size_t n;
+};
+
+static bool insert_all(struct store_account *a, void *arg, struct change_list *cl,
+		       struct error *err)
+{
+	struct all_op *op = arg;
+	for (size_t i = 0; i < op->n; i++)
+		if (!insert_delivery(a, &op->ps[i], cl, err))
+			return false;
+	return true;
+}
+
+bool store_deliver_all(struct store_account *a, struct store_delivery *d, size_t n,
+		       struct error *err)
+{
+	if (n == 0 || n > STORE_COMMIT_BATCH_MAX)
+		return error_set(err, ERR_INVALID, "1 to %d deliveries at once",
+				 STORE_COMMIT_BATCH_MAX);
+	struct pending_delivery *ps = xcalloc(n, sizeof *ps);
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < n; i++)
+		pending_init(&ps[i], &d[i], now);
+	prepare_parallel(a, ps, n);
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++)
+		if (!ps[i].w.ok) {
+			*err = ps[i].w.err;
+			ok = false;
+		}
+	struct all_op op = {ps, n};
+	struct store_pending_write w = {.fn = insert_all, .arg = &op, .origin = d[0].origin};
+	if (ok) {
+		struct store_pending_write *q = &w;
+		store_write_enqueue(a, &q, 1);
+		store_write_wait(a, &w);
+		ok = w.ok;
+		if (!ok)
+			*err = w.err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* Files of a failed group go, unless the index committed and only the sync failed.
+		 */
+		if (!ok && !w.committed && ps[i].w.ok && d[i].file_id)
+			files_remove(a->msgdir, d[i].file_id);
+		pending_free(&ps[i]);
+	}
+	free(ps);
+	return ok;
+}
+
+/* store_replace: the old message leaves first, so the quota sees the net change. */
+struct replace_op {
+	struct pending_delivery *p;
+	int64_t mailbox_id;
+	uint32_t uid;
+	uint64_t modseq;
+};
+
+static bool do_replace(struct store_account *a, void *arg, struct change_list *cl,
+		       struct error *err)
+{
+	struct replace_op *op = arg;
+	struct mbrow mb;
+	if (!mbrow_get_by_id(&a->wdb, op->mailbox_id, &op->p->ar, &mb, err))
+		return false;
+	struct store_uid_range r = {op->uid, op->uid};
+	struct store_uid_set set = {&r, 1};
+	struct store_message *msgs;
+	size_t n;
+	if (!msgrow_list(&a->wdb, mb.id, &set, 0, 0, &op->p->ar, &msgs, &n, err))
+		return false;
+	if (n == 0)
+		return error_set(err, ERR_NOTFOUND, "message with UID %u is gone", op->uid);
+	return expunge_messages(a, &mb, msgs, 1, cl, &op->modseq, err) &&
+	       insert_delivery(a, op->p, cl, err);
+}
+
+bool store_replace(struct store_account *a, struct store_delivery *d, int64_t mailbox_id,
+		   uint32_t uid, uint64_t *expunge_modseq, struct error *err)
+{
+	struct pending_delivery p;
+	pending_init(&p, d, (int64_t)time(NULL));
+	struct replace_op op = {&p, mailbox_id, uid, 0};
+	p.w.fn = do_replace;
+	p.w.arg = &op;
+	bool ok = prepare(a, &p, err);
+	if (ok) {
+		ok = group_commit(a, &p, err);
+		if (!ok && !p.w.committed)
+			files_remove(a->msgdir, d->file_id);
+	}
+	*expunge_modseq = op.modseq;
+	pending_free(&p);
+	return ok;
+}

@@ -115,4 +115,22 @@ bool store_deliver(struct store_account *a, struct store_delivery *d, struct err
 bool store_deliver_many(struct store_account *a, struct store_delivery *d, size_t n,
 			bool *delivered, struct error *err);
 
+/*
+ * All or nothing (IMAP MULTIAPPEND, RFC 3502): d[0..n), n at most
+ * STORE_COMMIT_BATCH_MAX, delivered in one transaction in array order; when
+ * one fails, none is delivered and err says why. The deliveries' origins must
+ * be the same subscriber (d[0]'s is used).
+ */
+bool store_deliver_all(struct store_account *a, struct store_delivery *d, size_t n,
+		       struct error *err);
+
+/*
+ * IMAP REPLACE (RFC 8508): in one transaction, expunges the message with uid
+ * from mailbox_id (with history, as an EXPUNGE) and delivers d, which may go
+ * to the same mailbox; the quota counts the net change. ERR_NOTFOUND when the
+ * message is gone (nothing changes). *expunge_modseq gets the expunge's MODSEQ.
+ */
+bool store_replace(struct store_account *a, struct store_delivery *d, int64_t mailbox_id,
+		   uint32_t uid, uint64_t *expunge_modseq, struct error *err);
+
 #endif

@@ -344,8 +344,6 @@ struct mail_message;
 void thread_info_from_parse(const struct mail_message *m, struct arena *ar, struct thread_info *ti);
 /* The first From address in lower case, "" when none: the index's from_addr. */
 const char *parse_from_address(const struct mail_message *m, struct arena *ar);
-/* RFC 5256 2.1: the subject has a "re:"/"fw:"/"fwd:" leader, a "(fwd)" trailer or "[fwd: ...]". */
-bool thread_subject_is_reply(const char *subject);
 
 /*
  * Assigns thread fields to a just-inserted message (row id) as mox does:

@@ -11,6 +11,8 @@
  */
 #include "store/internal.h"
 
+#include "mail/envelope.h"
+
 #include "base/str.h"
 #include "mail/mail.h"
 
@@ -219,56 +221,5 @@ void thread_info_from_parse(const struct mail_message *m, struct arena *ar, stru
 	ti->refs = v;
 	ti->nrefs = n;
 	ti->subject_base = m->subject_base ? m->subject_base : "";
-	ti->subject_is_reply = thread_subject_is_reply(m->subject ? m->subject : "");
-}
-
-/* subj-blob: "[" *BLOBCHAR "]" *WSP; its length at s, or 0. */
-static size_t blob(const char *s)
-{
-	if (*s != '[')
-		return 0;
-	size_t i = 1;
-	while (s[i] && s[i] != '[' && s[i] != ']')
-		i++;
-	if (s[i] != ']')
-		return 0;
-	i++;
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	return i;
-}
-
-/* subj-refwd: ("re" / ("fw" ["d"])) *WSP [subj-blob] ":", after leading blobs. */
-static bool has_refwd(const char *s)
-{
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		size_t b = blob(s);
-		if (b == 0)
-			break;
-		s += b;
-	}
-	struct str t = str_from(s);
-	size_t i;
-	if (str_has_prefixi(t, "fwd"))
-		i = 3;
-	else if (str_has_prefixi(t, "fw") || str_has_prefixi(t, "re"))
-		i = 2;
-	else
-		return false;
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	i += blob(s + i);
-	return s[i] == ':';
-}
-
-bool thread_subject_is_reply(const char *subject)
-{
-	if (has_refwd(subject))
-		return true;
-	struct str t = str_trim(str_from(subject));
-	/* subj-trailer "(fwd)" and subj-fwd "[fwd:" ... "]" (RFC 5256 5) */
-	return str_has_suffix(t, "(fwd)") || str_has_suffix(t, "(FWD)") ||
-	       (str_has_prefixi(t, "[fwd:") && str_has_suffix(t, "]"));
+	ti->subject_is_reply = mail_subject_is_reply(m->subject ? m->subject : "");
 }

@@ -163,6 +163,8 @@ static void apply_option(struct run *r, const char *opt)
 {
 	if (strcmp(opt, "requiretls") == 0)
 		r->svc.no_require_starttls = false;
+	else if (strncmp(opt, "inprogress ", 11) == 0)
+		imap_server_set_inprogress_ms(r->server, atoi(opt + 11));
 	else if (strncmp(opt, "accountmax ", 11) == 0)
 		imap_server_set_account_max(r->server, atoi(opt + 11));
 	else

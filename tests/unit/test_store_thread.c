@@ -1,3 +1,4 @@
+#include "mail/envelope.h"
 #include "test_store_helpers.h"
 
 #include "store/internal.h"
@@ -96,16 +97,16 @@ Test(store_thread, references_in_reply_to_subject_and_duplicates)
 
 Test(store_thread, subject_reply_markers)
 {
-	cr_assert(thread_subject_is_reply("Re: x"));
-	cr_assert(thread_subject_is_reply("re : x"));
-	cr_assert(thread_subject_is_reply("FWD: x"));
-	cr_assert(thread_subject_is_reply("Fw: x"));
-	cr_assert(thread_subject_is_reply("[list] Re: x"));
-	cr_assert(thread_subject_is_reply("Re[2]: x"));
-	cr_assert(thread_subject_is_reply("x (fwd)"));
-	cr_assert(thread_subject_is_reply("[Fwd: x]"));
-	cr_assert(!thread_subject_is_reply("x"));
-	cr_assert(!thread_subject_is_reply("[list] x"));
-	cr_assert(!thread_subject_is_reply("Regarding x"));
-	cr_assert(!thread_subject_is_reply(""));
+	cr_assert(mail_subject_is_reply("Re: x"));
+	cr_assert(mail_subject_is_reply("re : x"));
+	cr_assert(mail_subject_is_reply("FWD: x"));
+	cr_assert(mail_subject_is_reply("Fw: x"));
+	cr_assert(mail_subject_is_reply("[list] Re: x"));
+	cr_assert(mail_subject_is_reply("Re[2]: x"));
+	cr_assert(mail_subject_is_reply("x (fwd)"));
+	cr_assert(mail_subject_is_reply("[Fwd: x]"));
+	cr_assert(!mail_subject_is_reply("x"));
+	cr_assert(!mail_subject_is_reply("[list] x"));
+	cr_assert(!mail_subject_is_reply("Regarding x"));
+	cr_assert(!mail_subject_is_reply(""));
 }
